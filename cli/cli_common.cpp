@@ -1,0 +1,32 @@
+#include "cli_common.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace portkit::cli {
+
+int fail(std::string_view command, std::string_view message, int code) {
+  if (command.empty()) {
+    fmt::print(stderr, "portkit: {}\n", message);
+  } else {
+    fmt::print(stderr, "portkit: {}: {}\n", command, message);
+  }
+  return code;
+}
+
+Style resolve_style(const GlobalOptions& globals) {
+  if (globals.color == "always") return Style{true};
+  if (globals.color == "never") return Style{false};
+  const char* no_color = std::getenv("NO_COLOR");
+  return Style{isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0')};
+}
+
+void print_out(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace portkit::cli

@@ -1,0 +1,45 @@
+#pragma once
+// What every subcommand shares: exit codes, error lines, colour choice, registration.
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portkit/output/table.hpp"
+
+namespace portkit::cli {
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitNegative = 1,  // something closed, not found, findings
+  kExitUsage = 2,     // bad usage or bad input
+  kExitRuntime = 3,   // permission, resources
+};
+
+struct GlobalOptions {
+  std::string color = "auto";
+};
+
+// One registered subcommand: its CLI11 node and what runs when it was chosen.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+using CommandFactory = Command (*)(CLI::App& parent, const GlobalOptions& globals);
+
+// "portkit: <command>: <message>" on stderr; returns the exit code to use.
+int fail(std::string_view command, std::string_view message, int code = kExitUsage);
+
+// auto: colour only when stdout is a terminal and NO_COLOR is unset or empty.
+Style resolve_style(const GlobalOptions& globals);
+
+// Prints a JSON document or text to stdout in one write.
+void print_out(std::string_view text);
+
+Command make_lookup_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_ranges_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_quiz_command(CLI::App& parent, const GlobalOptions& globals);
+
+}  // namespace portkit::cli

@@ -1,0 +1,82 @@
+// portkit: every port task in one tool. Parses the command line and dispatches.
+#include <fmt/format.h>
+
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "cli_common.hpp"
+
+namespace portkit::cli {
+namespace {
+
+constexpr const char* kDescription =
+    "portkit: every port task in one tool (ports, services, ranges).\n"
+    "Run `portkit COMMAND --help` for a command's options and examples.";
+
+std::string failing_command(const CLI::App& app) {
+  std::string name;
+  for (const auto* sub : app.get_subcommands()) name = sub->get_name();
+  return name;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app(kDescription, "portkit");
+  app.set_version_flag("--version", "portkit " PORTKIT_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  GlobalOptions globals;
+  app.add_option("--color", globals.color, "colour: auto (terminal and no NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->capture_default_str();
+  app.footer(
+      "Examples:\n"
+      "  portkit lookup 5432            what is port 5432?\n"
+      "  portkit lookup postgres 53/udp 30000-32767 database\n"
+      "  portkit ranges --json          IANA ranges and this host's ephemeral range\n"
+      "  portkit quiz --count 10\n"
+      "Exit codes: 0 ok, 1 negative answer (not found), 2 bad usage or input, 3 runtime failure.");
+
+  const std::vector<CommandFactory> factories{make_lookup_command, make_ranges_command,
+                                              make_quiz_command};
+  std::vector<Command> commands;
+  for (const auto factory : factories) commands.push_back(factory(app, globals));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    // CLI11 would exit 105/109; every usage error is exit 2 here.
+    const auto command = failing_command(app);
+    if (command.empty() && argc > 1 && argv[1][0] != '-') {
+      return fail("", fmt::format("unknown command '{}' (see portkit --help)", argv[1]));
+    }
+    if (command.empty() && app.get_subcommands().empty() && argc <= 1) {
+      return fail("", "no command given (see portkit --help)");
+    }
+    return fail(command, error.what(), kExitUsage);
+  }
+  for (const auto& command : commands) {
+    if (command.app->parsed()) return command.run();
+  }
+  return fail("", "no command given (see portkit --help)");
+}
+
+}  // namespace
+}  // namespace portkit::cli
+
+int main(int argc, char** argv) {
+  try {
+    return portkit::cli::run(argc, argv);
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "portkit: internal error: {}\n", error.what());
+  } catch (...) {
+    fmt::print(stderr, "portkit: internal error\n");
+  }
+  return portkit::cli::kExitRuntime;
+}

@@ -1,0 +1,73 @@
+#pragma once
+// The knowledge base: our curated table plus the full IANA registry, both compiled in.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "portkit/port_range.hpp"
+#include "portkit/proto.hpp"
+
+namespace portkit {
+
+struct CuratedEntry {
+  PortRange ports;
+  ProtoMask protocols;
+  std::uint16_t rank;  // our "most commonly open" order; 0 = unranked
+  std::string_view name;
+  std::span<const std::string_view> aliases;
+  std::string_view description;
+  std::string_view category;
+  std::string_view devops_note;
+  std::string_view exposure_advice;
+};
+
+struct IanaEntry {
+  PortRange ports;
+  ProtoMask protocols;
+  std::string_view name;
+  std::string_view description;
+};
+
+// Protocols that have no port numbers at all (ICMP and friends).
+struct PortlessProtocol {
+  std::string_view name;
+  std::span<const std::string_view> aliases;
+  std::uint8_t ip_protocol;
+  std::string_view description;
+  std::string_view devops_note;
+};
+
+namespace registry {
+
+std::span<const CuratedEntry> curated();
+std::span<const IanaEntry> iana();  // sorted by port
+std::span<const PortlessProtocol> portless();
+
+// Entries whose port range contains `port` and that speak one of `protocols`.
+std::vector<const CuratedEntry*> curated_for_port(std::uint16_t port,
+                                                  ProtoMask protocols = kAnyProto);
+std::vector<const IanaEntry*> iana_for_port(std::uint16_t port, ProtoMask protocols = kAnyProto);
+std::vector<const CuratedEntry*> curated_in_range(PortRange range, ProtoMask protocols = kAnyProto);
+std::vector<const IanaEntry*> iana_in_range(PortRange range, ProtoMask protocols = kAnyProto);
+
+// Case-insensitive exact match on the name or an alias.
+std::vector<const CuratedEntry*> curated_by_name(std::string_view name);
+std::vector<const IanaEntry*> iana_by_name(std::string_view name);
+const PortlessProtocol* portless_by_name(std::string_view name);
+
+// A category, singular or plural ("database", "databases").
+std::vector<const CuratedEntry*> curated_by_category(std::string_view category);
+// A whole word of the description, ignoring case.
+std::vector<const CuratedEntry*> curated_by_keyword(std::string_view keyword);
+std::vector<const IanaEntry*> iana_by_keyword(std::string_view keyword);
+
+// The port a service name means for a transport: curated names and aliases first, then IANA.
+std::optional<std::uint16_t> port_by_name(std::string_view name, Proto proto);
+
+// The short name to show beside a port: curated first, then IANA; empty when unknown.
+std::string_view service_name(std::uint16_t port, Proto proto);
+
+}  // namespace registry
+}  // namespace portkit

@@ -1,0 +1,143 @@
+#include "portkit/lookup.hpp"
+
+#include <algorithm>
+
+#include "portkit/spec.hpp"
+#include "text_util.hpp"
+
+namespace portkit {
+namespace {
+
+bool exactly_names_port(const CuratedEntry* entry, std::uint16_t port) {
+  return entry->ports.low == port && entry->ports.high == port;
+}
+
+void answer_ports(LookupAnswer& answer, PortRange ports, const HostPortConfig& host,
+                  const LookupOptions& options) {
+  answer.kind = ports.low == ports.high ? QueryKind::port : QueryKind::range;
+  answer.facts = port_facts(ports, host);
+  answer.curated = registry::curated_in_range(ports, answer.protocols);
+  // The registry speaks unless a curated entry already names this very port; a covering
+  // range such as NodePort still leaves room for the port's own registration.
+  const bool curated_names_it = answer.kind == QueryKind::port
+                                    ? std::any_of(answer.curated.begin(), answer.curated.end(),
+                                                  [&](const CuratedEntry* entry) {
+                                                    return exactly_names_port(entry, ports.low);
+                                                  })
+                                    : !answer.curated.empty();
+  if (options.include_registry || !curated_names_it) {
+    answer.iana = registry::iana_in_range(ports, answer.protocols);
+  }
+}
+
+// Resolution order: protocols without ports, curated names and aliases, categories, IANA
+// names, then words of the descriptions. "time" is the category before it is IANA's port 37.
+void answer_text(LookupAnswer& answer, std::string_view text, const HostPortConfig& host,
+                 const LookupOptions& options) {
+  if (const auto* portless = registry::portless_by_name(text)) {
+    answer.kind = QueryKind::portless;
+    answer.portless = portless;
+    return;
+  }
+  const auto speaks = [&](const auto* entry) { return (entry->protocols & answer.protocols) != 0; };
+  const auto keep = [&](auto&& entries, auto& into) {
+    for (const auto* entry : entries) {
+      if (speaks(entry)) into.push_back(entry);
+    }
+  };
+  keep(registry::curated_by_name(text), answer.curated);
+  if (answer.curated.empty()) {
+    keep(registry::curated_by_category(text), answer.curated);
+    if (!answer.curated.empty()) {
+      answer.kind = QueryKind::keyword;
+      if (options.include_registry) keep(registry::iana_by_name(text), answer.iana);
+      return;
+    }
+  }
+  if (options.include_registry || answer.curated.empty()) {
+    keep(registry::iana_by_name(text), answer.iana);
+  }
+  if (answer.found()) {
+    answer.kind = QueryKind::name;
+    const auto ports =
+        answer.curated.empty() ? answer.iana.front()->ports : answer.curated.front()->ports;
+    answer.facts = port_facts(ports, host);
+    return;
+  }
+  answer.kind = QueryKind::keyword;
+  keep(registry::curated_by_keyword(text), answer.curated);
+  if (options.include_registry) keep(registry::iana_by_keyword(text), answer.iana);
+}
+
+}  // namespace
+
+std::string_view query_kind_name(QueryKind kind) {
+  switch (kind) {
+    case QueryKind::port:
+      return "port";
+    case QueryKind::range:
+      return "range";
+    case QueryKind::name:
+      return "name";
+    case QueryKind::keyword:
+      return "keyword";
+    case QueryKind::portless:
+      return "portless";
+  }
+  return "unknown";
+}
+
+PortFacts port_facts(PortRange ports, const HostPortConfig& host) {
+  PortFacts facts;
+  facts.ports = ports;
+  const auto low_class = range_class(ports.low);
+  if (low_class == range_class(ports.high)) facts.range_class = low_class;
+  // Port 0 asks the kernel for any free port, so it never needs privilege itself.
+  const auto lowest_real = std::max<std::uint16_t>(ports.low, 1);
+  facts.needs_privilege = ports.high >= 1 && host.needs_privilege(lowest_real);
+  if (ports.overlaps(host.ephemeral)) {
+    facts.ephemeral_overlap = std::uint32_t{std::min(ports.high, host.ephemeral.high)} -
+                              std::max(ports.low, host.ephemeral.low) + 1;
+  }
+  facts.reserved = std::any_of(host.reserved.begin(), host.reserved.end(),
+                               [&](PortRange reserved) { return reserved.overlaps(ports); });
+  facts.in_nodeport_range = ports.overlaps(kKubernetesNodePortRange);
+  return facts;
+}
+
+Result<LookupAnswer> lookup(std::string_view query, const HostPortConfig& host,
+                            const LookupOptions& options) {
+  const auto text = trim_spaces(query);
+  if (text.empty()) return make_error("empty query");
+  if (text.find(',') != std::string_view::npos) {
+    return make_error("one port, range or name per query, not the list " + quoted(text) +
+                      " (pass them as separate arguments)");
+  }
+  LookupAnswer answer;
+  answer.query = std::string(text);
+  auto body = text;
+  if (const auto slash = text.find('/'); slash != std::string_view::npos) {
+    const auto suffix = text.substr(slash + 1);
+    const auto proto = parse_proto(suffix);
+    if (!proto) {
+      return make_error("unknown protocol " + quoted(suffix) + " in " + quoted(text) +
+                        " (use tcp or udp)");
+    }
+    answer.protocols = proto_bit(*proto);
+    body = text.substr(0, slash);
+    if (body.empty()) return make_error("missing port or name before '/' in " + quoted(text));
+  }
+  const bool has_letter = std::any_of(body.begin(), body.end(), [](char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) != 0;
+  });
+  if (!has_letter) {  // "3com-tsmux" starts with a digit yet is a name
+    auto spec = parse_port_spec(body, {.allow_zero = true});
+    if (!spec) return spec.error();
+    answer_ports(answer, spec->items.front().ports, host, options);
+    return answer;
+  }
+  answer_text(answer, body, host, options);
+  return answer;
+}
+
+}  // namespace portkit

@@ -1,0 +1,56 @@
+#include "portkit/output/table.hpp"
+
+#include <fmt/color.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace portkit {
+
+std::string styled(std::string_view text, Tone tone, Style style) {
+  if (!style.color || tone == Tone::plain) return std::string(text);
+  switch (tone) {
+    case Tone::bold:
+      return fmt::format(fmt::emphasis::bold, "{}", text);
+    case Tone::dim:
+      return fmt::format(fmt::emphasis::faint, "{}", text);
+    case Tone::good:
+      return fmt::format(fg(fmt::terminal_color::green), "{}", text);
+    case Tone::warn:
+      return fmt::format(fg(fmt::terminal_color::yellow), "{}", text);
+    case Tone::bad:
+      return fmt::format(fg(fmt::terminal_color::red) | fmt::emphasis::bold, "{}", text);
+    case Tone::accent:
+      return fmt::format(fg(fmt::terminal_color::cyan), "{}", text);
+    case Tone::plain:
+      break;
+  }
+  return std::string(text);
+}
+
+std::string Table::render(Style style, std::string_view indent) const {
+  std::size_t columns = headers_.size();
+  for (const auto& row : rows_) columns = std::max(columns, row.size());
+  std::vector<std::size_t> widths(columns, 0);
+  const auto measure = [&](const std::vector<std::string>& row) {
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  };
+  measure(headers_);
+  for (const auto& row : rows_) measure(row);
+
+  std::string out;
+  const auto emit = [&](const std::vector<std::string>& row, Tone tone) {
+    out += indent;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      const bool last = i + 1 == row.size();
+      out += styled(row[i], tone, style);
+      if (!last) out += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out += '\n';
+  };
+  if (!headers_.empty()) emit(headers_, Tone::bold);
+  for (const auto& row : rows_) emit(row, Tone::plain);
+  return out;
+}
+
+}  // namespace portkit

@@ -1,0 +1,100 @@
+#include "portkit/top_ports.hpp"
+
+#include <algorithm>
+#include <bitset>
+#include <charconv>
+
+#include "portkit/registry.hpp"
+#include "sys/file.hpp"
+#include "text_util.hpp"
+
+namespace portkit {
+namespace {
+
+std::vector<std::string_view> fields_of(std::string_view line) {
+  std::vector<std::string_view> fields;
+  std::size_t pos = 0;
+  while (fields.size() < 3) {
+    const auto start = line.find_first_not_of(" \t", pos);
+    if (start == std::string_view::npos) break;
+    const auto end = std::min(line.find_first_of(" \t", start), line.size());
+    fields.push_back(line.substr(start, end - start));
+    pos = end;
+  }
+  return fields;
+}
+
+}  // namespace
+
+std::vector<PortFrequency> parse_nmap_services(std::string_view text) {
+  std::vector<PortFrequency> table;
+  while (!text.empty()) {
+    const auto newline = text.find('\n');
+    auto line = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+    line = line.substr(0, line.find('#'));
+    const auto fields = fields_of(line);
+    if (fields.size() < 3) continue;
+    const auto slash = fields[1].find('/');
+    if (slash == std::string_view::npos) continue;
+    const auto port = parse_decimal(fields[1].substr(0, slash));
+    const auto proto = parse_proto(fields[1].substr(slash + 1));
+    if (!port || *port > 65535 || !proto) continue;
+    double frequency = 0;
+    const auto [end, ec] =
+        std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), frequency);
+    if (ec != std::errc{} || end != fields[2].data() + fields[2].size() || !(frequency >= 0))
+      continue;
+    table.push_back({static_cast<std::uint16_t>(*port), *proto, frequency});
+  }
+  return table;
+}
+
+std::vector<PortFrequency> load_nmap_services(const std::string& path) {
+  const auto text = sys::read_text_file(path);
+  if (!text) return {};
+  return parse_nmap_services(*text);
+}
+
+std::vector<std::uint16_t> top_ports(std::size_t count, Proto proto,
+                                     std::span<const PortFrequency> nmap_frequencies) {
+  std::vector<std::uint16_t> order;
+  std::bitset<65536> taken;
+  const auto take = [&](std::uint16_t port) {
+    if (order.size() < count && port != 0 && !taken.test(port)) {
+      taken.set(port);
+      order.push_back(port);
+    }
+  };
+  std::vector<const CuratedEntry*> ranked;
+  for (const auto& entry : registry::curated()) {
+    if (entry.rank > 0 && entry.ports.low == entry.ports.high &&
+        (entry.protocols & proto_bit(proto))) {
+      ranked.push_back(&entry);
+    }
+  }
+  std::sort(ranked.begin(), ranked.end(),
+            [](const auto* a, const auto* b) { return a->rank < b->rank; });
+  // A curated rank within N is a promise that the port is among the top N.
+  for (const auto* entry : ranked) {
+    if (entry->rank <= count) take(entry->ports.low);
+  }
+  std::vector<PortFrequency> measured;
+  std::copy_if(nmap_frequencies.begin(), nmap_frequencies.end(), std::back_inserter(measured),
+               [&](const PortFrequency& row) { return row.proto == proto; });
+  std::stable_sort(measured.begin(), measured.end(),
+                   [](const auto& a, const auto& b) { return a.frequency > b.frequency; });
+  for (const auto& row : measured) take(row.port);
+  for (const auto* entry : ranked) take(entry->ports.low);
+  for (const auto& entry : registry::iana()) {
+    if (entry.ports.low == entry.ports.high && (entry.protocols & proto_bit(proto))) {
+      take(entry.ports.low);
+    }
+  }
+  for (std::uint32_t port = 1; port <= 65535 && order.size() < count; ++port) {
+    take(static_cast<std::uint16_t>(port));
+  }
+  return order;
+}
+
+}  // namespace portkit

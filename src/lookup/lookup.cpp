@@ -46,6 +46,14 @@ void answer_text(LookupAnswer& answer, std::string_view text, const HostPortConf
     }
   };
   keep(registry::curated_by_name(text), answer.curated);
+  if (answer.curated.empty() && answer.protocols != kAnyProto) {
+    // "snmp-trap/tcp": the name is known, just not for that transport. Say what it is
+    // rather than falling through to a keyword search that finds unrelated entries.
+    const auto any_transport = registry::curated_by_name(text);
+    const auto registered = registry::iana_by_name(text);
+    const bool speaks_asked = std::any_of(registered.begin(), registered.end(), speaks);
+    if (!any_transport.empty() && !speaks_asked) answer.curated = any_transport;
+  }
   if (answer.curated.empty()) {
     keep(registry::curated_by_category(text), answer.curated);
     if (!answer.curated.empty()) {

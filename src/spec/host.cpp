@@ -88,6 +88,9 @@ Result<Host> parse_host(std::string_view text) {
     if (text.back() != ']') return make_error("host " + quoted(text) + " is missing ']'");
     text = text.substr(1, text.size() - 2);
     if (text.empty()) return make_error("empty IPv6 address in '[]'");
+    if (text.find(':') == std::string_view::npos) {
+      return make_error("invalid IPv6 address " + quoted(text));  // brackets hold IPv6 only
+    }
   }
   if (text.find(':') != std::string_view::npos) {
     const auto percent = text.find('%');

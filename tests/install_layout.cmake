@@ -1,0 +1,21 @@
+# Installs into a scratch prefix and checks that each artefact arrived.
+file(REMOVE_RECURSE "${PREFIX}")
+execute_process(COMMAND ${CMAKE_COMMAND} --install "${BUILD_DIR}" --prefix "${PREFIX}"
+                RESULT_VARIABLE result OUTPUT_QUIET)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "cmake --install failed: ${result}")
+endif()
+foreach(path bin/portkit share/man/man1/portkit.1 share/bash-completion/completions/portkit)
+  if(NOT EXISTS "${PREFIX}/${path}")
+    message(FATAL_ERROR "missing after install: ${path}")
+  endif()
+endforeach()
+execute_process(COMMAND "${PREFIX}/bin/portkit" lookup 22 RESULT_VARIABLE result OUTPUT_QUIET)
+if(NOT result EQUAL 0)
+  message(FATAL_ERROR "installed portkit lookup 22 exited ${result}")
+endif()
+execute_process(COMMAND man -l -Tutf8 "${PREFIX}/share/man/man1/portkit.1"
+                RESULT_VARIABLE result OUTPUT_VARIABLE page ERROR_VARIABLE warnings)
+if(NOT result EQUAL 0 OR NOT page MATCHES "lookup" OR warnings MATCHES "warning")
+  message(FATAL_ERROR "man page does not render cleanly: ${result} ${warnings}")
+endif()

@@ -1,0 +1,52 @@
+// Conventions every command shares: help with examples, exit codes, colour rules.
+#include <gtest/gtest.h>
+
+#include "process.hpp"
+
+namespace portkit {
+namespace {
+
+using testing_support::run_portkit;
+using testing_support::run_process;
+
+TEST(CliConventions, HelpListsCommandsAndShowsExamples) {
+  const auto top = run_portkit({"--help"});
+  EXPECT_EQ(top.exit_code, 0);
+  for (const auto* command : {"lookup", "ranges", "quiz"}) {
+    EXPECT_NE(top.out.find(command), std::string::npos) << command;
+    const auto help = run_portkit({command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << command;
+    EXPECT_NE(help.out.find("Examples:"), std::string::npos) << command;
+    EXPECT_NE(help.out.find("--json"), std::string::npos) << command;
+  }
+  EXPECT_EQ(run_portkit({"--version"}).exit_code, 0);
+}
+
+TEST(CliConventions, UsageErrorsExit2WithOneLine) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {}, {"nosuchcommand"}, {"--color=sometimes", "ranges"}, {"ranges", "extra"}}) {
+    const auto result = run_portkit(args);
+    EXPECT_EQ(result.exit_code, 2) << (args.empty() ? "(none)" : args.front());
+    EXPECT_EQ(result.err.rfind("portkit: ", 0), 0u) << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_TRUE(result.out.empty());
+  }
+}
+
+TEST(CliConventions, ColourFollowsTheTerminalAndNoColor) {
+  const auto piped = run_portkit({"lookup", "22"});
+  EXPECT_EQ(piped.out.find('\x1b'), std::string::npos);
+  const auto forced = run_portkit({"--color=always", "lookup", "22"});
+  EXPECT_NE(forced.out.find('\x1b'), std::string::npos);
+  // A real terminal through script(1): colour on, unless NO_COLOR is set.
+  const std::string command = std::string(PORTKIT_BINARY) + " lookup 22";
+  const auto tty = run_process({"script", "-qec", command, "/dev/null"}, "", {"NO_COLOR="});
+  ASSERT_EQ(tty.exit_code, 0) << tty.err;
+  EXPECT_NE(tty.out.find('\x1b'), std::string::npos);
+  const auto no_color = run_process({"script", "-qec", command, "/dev/null"}, "", {"NO_COLOR=1"});
+  ASSERT_EQ(no_color.exit_code, 0) << no_color.err;
+  EXPECT_EQ(no_color.out.find('\x1b'), std::string::npos);
+}
+
+}  // namespace
+}  // namespace portkit

@@ -1,0 +1,114 @@
+#include "portkit/registry.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+namespace portkit {
+namespace {
+
+// design.md's seed list and its "go beyond" list: each must have a curated entry.
+TEST(Registry, CuratedCoversTheSeedList) {
+  const std::vector<std::pair<std::uint16_t, ProtoMask>> required{
+      {20, kProtoTcp},   {21, kProtoTcp},    {22, kProtoTcp},    {23, kProtoTcp},
+      {25, kProtoTcp},   {53, kProtoUdp},    {53, kProtoTcp},    {67, kProtoUdp},
+      {68, kProtoUdp},   {80, kProtoTcp},    {110, kProtoTcp},   {123, kProtoUdp},
+      {143, kProtoTcp},  {161, kProtoUdp},   {162, kProtoUdp},   {389, kProtoTcp},
+      {443, kProtoTcp},  {445, kProtoTcp},   {587, kProtoTcp},   {636, kProtoTcp},
+      {1433, kProtoTcp}, {1521, kProtoTcp},  {3306, kProtoTcp},  {3307, kProtoTcp},
+      {3389, kProtoTcp}, {5432, kProtoTcp},  {5900, kProtoTcp},  {6379, kProtoTcp},
+      {6881, kProtoTcp}, {6889, kProtoUdp},  {8080, kProtoTcp},  {8443, kProtoTcp},
+      {9200, kProtoTcp}, {27017, kProtoTcp}, {30000, kProtoTcp}, {32767, kProtoTcp},
+      {2375, kProtoTcp}, {2376, kProtoTcp},  {2379, kProtoTcp},  {2380, kProtoTcp},
+      {6443, kProtoTcp}, {10250, kProtoTcp}, {9090, kProtoTcp},  {9100, kProtoTcp},
+      {5672, kProtoTcp}, {9092, kProtoTcp},  {11211, kProtoTcp}, {8500, kProtoTcp},
+      {3000, kProtoTcp}};
+  for (const auto& [port, proto] : required) {
+    const auto entries = registry::curated_for_port(port, proto);
+    ASSERT_FALSE(entries.empty()) << port << "/" << proto_mask_text(proto);
+    for (const auto* entry : entries) {
+      EXPECT_FALSE(entry->description.empty());
+      EXPECT_FALSE(entry->category.empty());
+      EXPECT_FALSE(entry->devops_note.empty());
+      EXPECT_FALSE(entry->exposure_advice.empty());
+    }
+  }
+}
+
+TEST(Registry, IcmpIsKnownWithoutPort) {
+  const auto* icmp = registry::portless_by_name("ICMP");
+  ASSERT_NE(icmp, nullptr);
+  EXPECT_EQ(icmp->ip_protocol, 1);
+  EXPECT_EQ(registry::portless_by_name("ping"), icmp);
+}
+
+TEST(Registry, IanaRegistryIsCompleteAndSorted) {
+  const auto iana = registry::iana();
+  EXPECT_GT(iana.size(), 6000u);  // the full IANA list, not netbase's few hundred
+  for (std::size_t i = 1; i < iana.size(); ++i) {
+    EXPECT_LE(iana[i - 1].ports.low, iana[i].ports.low);
+  }
+}
+
+TEST(Registry, NamesAreCaseInsensitiveAndAliasesWork) {
+  for (const auto* name : {"postgres", "PostgreSQL", "pg", "POSTGRESQL"}) {
+    const auto entries = registry::curated_by_name(name);
+    ASSERT_EQ(entries.size(), 1u) << name;
+    EXPECT_EQ(entries.front()->ports.low, 5432);
+  }
+  EXPECT_TRUE(registry::curated_by_name("nope").empty());
+}
+
+TEST(Registry, IanaNameLookup) {
+  const auto entries = registry::iana_by_name("domain");
+  ASSERT_FALSE(entries.empty());
+  EXPECT_EQ(entries.front()->ports.low, 53);
+}
+
+TEST(Registry, PortByNamePrefersCuratedAndRespectsTransport) {
+  EXPECT_EQ(registry::port_by_name("ssh", Proto::tcp), 22);
+  EXPECT_EQ(registry::port_by_name("k8s", Proto::tcp), 6443);
+  EXPECT_EQ(registry::port_by_name("wireguard", Proto::udp), 51820);
+  EXPECT_FALSE(registry::port_by_name("wireguard", Proto::tcp).has_value());
+  EXPECT_FALSE(registry::port_by_name("", Proto::tcp).has_value());
+}
+
+TEST(Registry, RangeEntriesCoverTheirPorts) {
+  const auto inside = registry::curated_for_port(31000, kProtoTcp);
+  ASSERT_EQ(inside.size(), 1u);
+  EXPECT_EQ(inside.front()->name, "kubernetes-nodeport");
+  // An IANA entry spanning ports (x11 6000-6063) is found from any port inside it.
+  bool found_x11_range = false;
+  for (const auto* entry : registry::iana_for_port(6010, kProtoTcp)) {
+    found_x11_range = found_x11_range || (entry->ports.low == 6000 && entry->ports.high == 6063);
+  }
+  EXPECT_TRUE(found_x11_range);
+}
+
+TEST(Registry, CategoryAndKeywordSearch) {
+  const auto databases = registry::curated_by_category("databases");
+  std::set<std::uint16_t> ports;
+  for (const auto* entry : databases) ports.insert(entry->ports.low);
+  for (const std::uint16_t port : {3306, 5432, 27017, 1433, 1521}) EXPECT_TRUE(ports.count(port));
+  EXPECT_TRUE(registry::curated_by_category("nonsense").empty());
+  const auto word = registry::curated_by_keyword("Kubernetes");
+  EXPECT_GE(word.size(), 3u);
+  EXPECT_TRUE(registry::curated_by_keyword("ubernete").empty());  // whole words only
+}
+
+TEST(Registry, ServiceNameForDisplay) {
+  EXPECT_EQ(registry::service_name(5432, Proto::tcp), "postgresql");
+  EXPECT_EQ(registry::service_name(53, Proto::udp), "dns");
+  EXPECT_EQ(registry::service_name(123, Proto::udp), "ntp");
+}
+
+TEST(Registry, CuratedNamesAreUnique) {
+  std::set<std::string_view> names;
+  for (const auto& entry : registry::curated()) {
+    EXPECT_TRUE(names.insert(entry.name).second) << entry.name;
+    EXPECT_NE(entry.protocols, 0);
+  }
+}
+
+}  // namespace
+}  // namespace portkit

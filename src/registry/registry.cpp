@@ -26,17 +26,16 @@ std::span<const NameIndexEntry> name_matches(std::span<const NameIndexEntry> ind
   return {first, last};
 }
 
-// The description holds `word` as a whole word, ignoring case.
+// The description holds `word` as a whole word, ignoring case; no copies, as --all runs it
+// over every registry description.
 bool has_word(std::string_view text, std::string_view word) {
-  if (word.empty()) return false;
-  const auto haystack = to_lower(text);
-  const auto needle = to_lower(word);
+  if (word.empty() || word.size() > text.size()) return false;
   const auto is_word_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  for (auto pos = haystack.find(needle); pos != std::string::npos;
-       pos = haystack.find(needle, pos + 1)) {
-    const bool starts = pos == 0 || !is_word_char(haystack[pos - 1]);
-    const auto end = pos + needle.size();
-    const bool ends = end == haystack.size() || !is_word_char(haystack[end]);
+  for (std::size_t pos = 0; pos + word.size() <= text.size(); ++pos) {
+    if (!iequals(text.substr(pos, word.size()), word)) continue;
+    const bool starts = pos == 0 || !is_word_char(text[pos - 1]);
+    const auto end = pos + word.size();
+    const bool ends = end == text.size() || !is_word_char(text[end]);
     if (starts && ends) return true;
   }
   return false;

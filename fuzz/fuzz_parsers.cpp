@@ -1,0 +1,128 @@
+// One libFuzzer target for every parser: the first byte picks the parser, the rest is input.
+// Besides "no crash", it checks the invariants each parser promises.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "portkit/curated_format.hpp"
+#include "portkit/lookup.hpp"
+#include "portkit/quiz.hpp"
+#include "portkit/ranges.hpp"
+#include "portkit/services_format.hpp"
+#include "portkit/spec.hpp"
+#include "portkit/top_ports.hpp"
+
+namespace {
+
+void require(bool condition) {
+  if (!condition) std::abort();
+}
+
+void fuzz_port_spec(std::string_view text) {
+  for (const bool allow_zero : {false, true}) {
+    const auto spec = portkit::parse_port_spec(text, {.allow_zero = allow_zero});
+    if (!spec) {
+      require(!spec.error().message.empty());
+      continue;
+    }
+    require(!spec->items.empty());
+    for (const auto& item : spec->items) {
+      require(item.ports.low <= item.ports.high);
+      require(allow_zero || item.ports.low >= 1);
+    }
+  }
+  if (const auto single = portkit::parse_single_port(text)) require(single->port != 0);
+}
+
+void fuzz_endpoint(std::string_view text) {
+  const auto endpoint = portkit::parse_endpoint(text);
+  if (!endpoint) return require(!endpoint.error().message.empty());
+  require(endpoint->port != 0 && !endpoint->host.text.empty());
+  // What we print must parse back to the same endpoint.
+  const auto again =
+      portkit::parse_endpoint(portkit::format_endpoint(endpoint->host, endpoint->port));
+  require(again.ok() && again->port == endpoint->port && again->host.text == endpoint->host.text);
+}
+
+void fuzz_target(std::string_view text) {
+  const auto target = portkit::parse_target(text);
+  if (!target) return require(!target.error().message.empty());
+  const auto size = target->size();
+  require(size >= 1);
+  if (!target->hostname) {
+    require(target->at(0) == target->first);
+    if (size != UINT64_MAX) require(target->at(size - 1) == target->last);
+  }
+}
+
+void fuzz_duration(std::string_view text) {
+  const auto duration = portkit::parse_duration(text);
+  if (duration) require(duration->count() >= 0);
+}
+
+void fuzz_files(std::uint8_t which, std::string_view text) {
+  switch (which % 6) {
+    case 0:
+      if (const auto lines = portkit::parse_services(text)) {
+        for (const auto& line : *lines)
+          require(line.ports.low <= line.ports.high && line.protocols);
+      }
+      break;
+    case 1:
+      (void)portkit::parse_curated(text);
+      break;
+    case 2:
+      if (const auto range = portkit::parse_local_port_range(text))
+        require(range->low <= range->high);
+      break;
+    case 3:
+      if (const auto reserved = portkit::parse_reserved_ports(text)) {
+        for (const auto& range : *reserved) require(range.low <= range.high);
+      }
+      (void)portkit::parse_unprivileged_port_start(text);
+      break;
+    case 4:
+      for (const auto& row : portkit::parse_nmap_services(text)) require(row.frequency >= 0);
+      break;
+    default:
+      if (const auto answer = portkit::parse_quiz_answer(text, 4)) require(*answer < 4);
+      break;
+  }
+}
+
+void fuzz_lookup(std::string_view text) {
+  const portkit::HostPortConfig host;
+  for (const bool all : {false, true}) {
+    const auto answer = portkit::lookup(text, host, {.include_registry = all});
+    if (answer && answer->facts) require(answer->facts->ports.low <= answer->facts->ports.high);
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  if (size == 0) return 0;
+  const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  switch (data[0] % 6) {
+    case 0:
+      fuzz_port_spec(text);
+      break;
+    case 1:
+      fuzz_endpoint(text);
+      break;
+    case 2:
+      fuzz_target(text);
+      break;
+    case 3:
+      fuzz_duration(text);
+      break;
+    case 4:
+      if (!text.empty()) fuzz_files(static_cast<std::uint8_t>(text[0]), text.substr(1));
+      break;
+    default:
+      fuzz_lookup(text);
+      break;
+  }
+  return 0;
+}

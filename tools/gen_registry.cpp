@@ -31,13 +31,15 @@ std::string literal(std::string_view text) {
     if (c == '"' || c == '\\') {
       out += '\\';
       out += static_cast<char>(c);
+    } else if (c == '?') {
+      out += "\\?";  // no trigraphs
     } else if (c < 0x20 || c >= 0x7f) {
       out += fmt::format("\\{:03o}", c);
     } else {
       out += static_cast<char>(c);
     }
   }
-  return out + "\"sv";
+  return out + "\"";
 }
 
 std::string lower(std::string_view text) {
@@ -47,6 +49,27 @@ std::string lower(std::string_view text) {
   return out;
 }
 
+// All strings in one blob, each stored once; records refer to them by offset and length.
+class TextBlob {
+ public:
+  std::string ref(std::string_view text) {
+    auto [it, inserted] = offsets_.emplace(std::string(text), blob_.size());
+    if (inserted) blob_ += text;
+    return fmt::format("{{{}, {}}}", it->second, text.size());
+  }
+  [[nodiscard]] std::string definition() const {
+    std::string out = "const char kText[] =\n";
+    for (std::size_t pos = 0; pos < blob_.size(); pos += 100) {
+      out += "    " + literal(std::string_view(blob_).substr(pos, 100)) + "\n";
+    }
+    return out + "    \"\";\n";
+  }
+
+ private:
+  std::string blob_;
+  std::map<std::string, std::size_t> offsets_;
+};
+
 struct NameRow {
   std::string lower_name;
   std::size_t index;
@@ -55,86 +78,98 @@ struct NameRow {
   }
 };
 
-std::string aliases_span(std::string& alias_table, std::size_t& alias_count,
-                         const std::vector<std::string>& aliases) {
-  const auto begin = alias_count;
-  for (const auto& alias : aliases) {
-    alias_table += "    " + literal(alias) + ",\n";
-    ++alias_count;
+class AliasTable {
+ public:
+  // "begin, count" of the aliases appended to the table.
+  std::string add(TextBlob& blob, const std::vector<std::string>& aliases) {
+    const auto begin = count_;
+    for (const auto& alias : aliases) {
+      rows_ += "    " + blob.ref(alias) + ",\n";
+      ++count_;
+    }
+    return fmt::format("{}, {}", begin, aliases.size());
   }
-  return fmt::format("std::span<const std::string_view>(kAliases + {}, {})", begin, aliases.size());
+  [[nodiscard]] std::string definition() const {
+    return "const TextRef kAliases[] = {\n" + rows_ + "    {0, 0}};\n";
+  }
+
+ private:
+  std::string rows_;
+  std::size_t count_ = 0;
+};
+
+std::string table(const char* type, const char* name, const std::string& rows) {
+  return fmt::format("const {} {}[] = {{\n{}}};\n", type, name, rows);
 }
 
-std::string name_index(const char* variable, std::vector<NameRow> rows) {
+std::string name_index(TextBlob& blob, std::vector<NameRow> rows) {
   std::sort(rows.begin(), rows.end());
-  std::string out = fmt::format("constexpr NameIndexEntry {}[] = {{\n", variable);
-  for (const auto& row : rows)
-    out += fmt::format("    {{{}, {}}},\n", literal(row.lower_name), row.index);
-  return out + "};\n";
+  std::string out;
+  for (const auto& row : rows) out += fmt::format("    {{{}, {}}},\n", blob.ref(row.lower_name), row.index);
+  return out;
 }
 
 int generate(const portkit::CuratedDocument& curated, std::vector<portkit::ServiceLine> iana,
-             const std::string& services_path, const std::string& output_path) {
+             const std::string& output_path) {
   std::stable_sort(iana.begin(), iana.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.ports.low, a.ports.high, a.name) <
-           std::tie(b.ports.low, b.ports.high, b.name);
+    return std::tie(a.ports.low, a.ports.high, a.name) < std::tie(b.ports.low, b.ports.high, b.name);
   });
-
-  std::string alias_table;
-  std::size_t alias_count = 0;
+  TextBlob blob;
+  AliasTable aliases;
   std::string curated_rows;
   std::vector<NameRow> curated_names;
   for (std::size_t i = 0; i < curated.ports.size(); ++i) {
     const auto& entry = curated.ports[i];
-    curated_rows += fmt::format(
-        "    {{{{{}, {}}}, {}, {}, {}, {}, {}, {}, {}, {}}},\n", entry.ports.low, entry.ports.high,
-        entry.protocols, entry.rank, literal(entry.name),
-        aliases_span(alias_table, alias_count, entry.aliases), literal(entry.description),
-        literal(entry.category), literal(entry.devops_note), literal(entry.exposure_advice));
+    curated_rows += fmt::format("    {{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}}},\n", entry.ports.low,
+                                entry.ports.high, entry.protocols, entry.rank, blob.ref(entry.name),
+                                aliases.add(blob, entry.aliases), blob.ref(entry.description),
+                                blob.ref(entry.category), blob.ref(entry.devops_note),
+                                blob.ref(entry.exposure_advice));
     curated_names.push_back({lower(entry.name), i});
     for (const auto& alias : entry.aliases) curated_names.push_back({lower(alias), i});
   }
   std::string portless_rows;
   for (const auto& entry : curated.portless) {
-    portless_rows +=
-        fmt::format("    {{{}, {}, {}, {}, {}}},\n", literal(entry.name),
-                    aliases_span(alias_table, alias_count, entry.aliases), entry.ip_protocol,
-                    literal(entry.description), literal(entry.devops_note));
+    portless_rows += fmt::format("    {{{}, {}, {}, {}, {}}},\n", blob.ref(entry.name),
+                                 aliases.add(blob, entry.aliases), entry.ip_protocol,
+                                 blob.ref(entry.description), blob.ref(entry.devops_note));
   }
   std::string iana_rows;
   std::string ranged_rows;
+  std::size_t ranged_count = 0;
   std::vector<NameRow> iana_names;
   for (std::size_t i = 0; i < iana.size(); ++i) {
     const auto& entry = iana[i];
-    iana_rows += fmt::format("    {{{{{}, {}}}, {}, {}, {}}},\n", entry.ports.low, entry.ports.high,
-                             entry.protocols, literal(entry.name), literal(entry.description));
-    if (entry.ports.low != entry.ports.high) ranged_rows += fmt::format("{}, ", i);
+    iana_rows += fmt::format("    {{{}, {}, {}, {}, {}}},\n", entry.ports.low, entry.ports.high,
+                             entry.protocols, blob.ref(entry.name), blob.ref(entry.description));
+    if (entry.ports.low != entry.ports.high) {
+      ranged_rows += fmt::format("{}, ", i);
+      ++ranged_count;
+    }
     iana_names.push_back({lower(entry.name), i});
     for (const auto& alias : entry.aliases) iana_names.push_back({lower(alias), i});
   }
+  const auto curated_name_rows = name_index(blob, curated_names);
+  const auto iana_name_rows = name_index(blob, iana_names);
 
   std::string out =
       "// Generated by tools/gen_registry.cpp. Do not edit.\n"
       "#include \"registry/registry_data.hpp\"\n\n"
-      "namespace portkit::registry_data {\nnamespace {\nusing namespace std::literals;\n\n";
-  out +=
-      fmt::format("constexpr std::string_view kAliases[] = {{\n{}    \"\"sv}};\n\n", alias_table);
-  out += fmt::format("constexpr CuratedEntry kCuratedTable[] = {{\n{}}};\n\n", curated_rows);
-  out += fmt::format("constexpr PortlessProtocol kPortlessTable[] = {{\n{}}};\n\n", portless_rows);
-  out += fmt::format("constexpr IanaEntry kIanaTable[] = {{\n{}}};\n\n", iana_rows);
-  out += fmt::format("constexpr std::uint16_t kIanaRangedTable[] = {{{}0}};\n\n", ranged_rows);
-  out += name_index("kCuratedNameTable", curated_names);
-  out += name_index("kIanaNameTable", iana_names);
-  out += "}  // namespace\n\n";
-  out += "const std::span<const CuratedEntry> kCurated{kCuratedTable};\n";
-  out += "const std::span<const PortlessProtocol> kPortless{kPortlessTable};\n";
-  out += "const std::span<const IanaEntry> kIana{kIanaTable};\n";
-  out += "const std::span<const NameIndexEntry> kCuratedNames{kCuratedNameTable};\n";
-  out += "const std::span<const NameIndexEntry> kIanaNames{kIanaNameTable};\n";
-  out += fmt::format(
-      "const std::span<const std::uint16_t> kIanaRangedEntries{{kIanaRangedTable, {}}};\n",
-      std::count(ranged_rows.begin(), ranged_rows.end(), ','));
-  out += fmt::format("const std::string_view kIanaSource = {};\n", literal(services_path));
+      "namespace portkit::registry_data {\n\n";
+  out += blob.definition();
+  out += aliases.definition();
+  out += table("CuratedRecord", "kCurated", curated_rows);
+  out += table("PortlessRecord", "kPortless", portless_rows);
+  out += table("IanaRecord", "kIana", iana_rows);
+  out += fmt::format("const std::uint16_t kIanaRanged[] = {{{}0}};\n", ranged_rows);
+  out += table("NameIndexRecord", "kCuratedNames", curated_name_rows);
+  out += table("NameIndexRecord", "kIanaNames", iana_name_rows);
+  out += fmt::format("const std::size_t kCuratedCount = {};\n", curated.ports.size());
+  out += fmt::format("const std::size_t kPortlessCount = {};\n", curated.portless.size());
+  out += fmt::format("const std::size_t kIanaCount = {};\n", iana.size());
+  out += fmt::format("const std::size_t kCuratedNameCount = {};\n", curated_names.size());
+  out += fmt::format("const std::size_t kIanaNameCount = {};\n", iana_names.size());
+  out += fmt::format("const std::size_t kIanaRangedCount = {};\n", ranged_count);
   out += "\n}  // namespace portkit::registry_data\n";
 
   const auto temporary = output_path + ".tmp";
@@ -172,5 +207,5 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "gen_registry: {}: {}\n", args["--services"], services.error().message);
     return 1;
   }
-  return generate(*curated, std::move(services).value(), args["--services"], args["--output"]);
+  return generate(*curated, std::move(services).value(), args["--output"]);
 }

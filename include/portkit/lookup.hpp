@@ -33,7 +33,7 @@ struct LookupAnswer {
   ProtoMask protocols = kAnyProto;  // narrowed by a "/tcp" or "/udp" suffix
   std::optional<PortFacts> facts;   // for ports, ranges and names that map to a port
   std::vector<const CuratedEntry*> curated;
-  std::vector<const IanaEntry*> iana;
+  std::vector<IanaEntry> iana;
   const PortlessProtocol* portless = nullptr;
 
   [[nodiscard]] bool found() const { return !curated.empty() || !iana.empty() || portless; }

@@ -23,6 +23,7 @@ struct CuratedEntry {
   std::string_view exposure_advice;
 };
 
+// A value: its views point into the compiled-in registry, so copies are cheap.
 struct IanaEntry {
   PortRange ports;
   ProtoMask protocols;
@@ -42,26 +43,27 @@ struct PortlessProtocol {
 namespace registry {
 
 std::span<const CuratedEntry> curated();
-std::span<const IanaEntry> iana();  // sorted by port
 std::span<const PortlessProtocol> portless();
+std::size_t iana_size();
+IanaEntry iana_entry(std::size_t index);  // sorted by port, index < iana_size()
 
 // Entries whose port range contains `port` and that speak one of `protocols`.
 std::vector<const CuratedEntry*> curated_for_port(std::uint16_t port,
                                                   ProtoMask protocols = kAnyProto);
-std::vector<const IanaEntry*> iana_for_port(std::uint16_t port, ProtoMask protocols = kAnyProto);
+std::vector<IanaEntry> iana_for_port(std::uint16_t port, ProtoMask protocols = kAnyProto);
 std::vector<const CuratedEntry*> curated_in_range(PortRange range, ProtoMask protocols = kAnyProto);
-std::vector<const IanaEntry*> iana_in_range(PortRange range, ProtoMask protocols = kAnyProto);
+std::vector<IanaEntry> iana_in_range(PortRange range, ProtoMask protocols = kAnyProto);
 
 // Case-insensitive exact match on the name or an alias.
 std::vector<const CuratedEntry*> curated_by_name(std::string_view name);
-std::vector<const IanaEntry*> iana_by_name(std::string_view name);
+std::vector<IanaEntry> iana_by_name(std::string_view name);
 const PortlessProtocol* portless_by_name(std::string_view name);
 
 // A category, singular or plural ("database", "databases").
 std::vector<const CuratedEntry*> curated_by_category(std::string_view category);
 // A whole word of the description, ignoring case.
 std::vector<const CuratedEntry*> curated_by_keyword(std::string_view keyword);
-std::vector<const IanaEntry*> iana_by_keyword(std::string_view keyword);
+std::vector<IanaEntry> iana_by_keyword(std::string_view keyword);
 
 // The port a service name means for a transport: curated names and aliases first, then IANA.
 std::optional<std::uint16_t> port_by_name(std::string_view name, Proto proto);

@@ -8,6 +8,9 @@
 namespace portkit {
 namespace {
 
+ProtoMask protocols_of(const CuratedEntry* entry) { return entry->protocols; }
+ProtoMask protocols_of(const IanaEntry& entry) { return entry.protocols; }
+
 bool exactly_names_port(const CuratedEntry* entry, std::uint16_t port) {
   return entry->ports.low == port && entry->ports.high == port;
 }
@@ -39,9 +42,11 @@ void answer_text(LookupAnswer& answer, std::string_view text, const HostPortConf
     answer.portless = portless;
     return;
   }
-  const auto speaks = [&](const auto* entry) { return (entry->protocols & answer.protocols) != 0; };
+  const auto speaks = [&](const auto& entry) {
+    return (protocols_of(entry) & answer.protocols) != 0;
+  };
   const auto keep = [&](auto&& entries, auto& into) {
-    for (const auto* entry : entries) {
+    for (const auto& entry : entries) {
       if (speaks(entry)) into.push_back(entry);
     }
   };
@@ -68,7 +73,7 @@ void answer_text(LookupAnswer& answer, std::string_view text, const HostPortConf
   if (answer.found()) {
     answer.kind = QueryKind::name;
     const auto ports =
-        answer.curated.empty() ? answer.iana.front()->ports : answer.curated.front()->ports;
+        answer.curated.empty() ? answer.iana.front().ports : answer.curated.front()->ports;
     answer.facts = port_facts(ports, host);
     return;
   }

@@ -103,7 +103,7 @@ json lookup_json(const LookupAnswer& answer) {
   json entries = json::array();
   if (answer.portless) entries.push_back(entry_json(*answer.portless));
   for (const auto* entry : answer.curated) entries.push_back(entry_json(*entry));
-  for (const auto* entry : answer.iana) entries.push_back(entry_json(*entry));
+  for (const auto& entry : answer.iana) entries.push_back(entry_json(entry));
   out["entries"] = std::move(entries);
   return out;
 }

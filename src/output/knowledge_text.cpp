@@ -72,11 +72,11 @@ std::string curated_text(const CuratedEntry& entry, Style style) {
   return out + details.render(style, "    ");
 }
 
-std::string iana_text(std::span<const IanaEntry* const> entries, Style style) {
+std::string iana_text(std::span<const IanaEntry> entries, Style style) {
   Table table;
-  for (const auto* entry : entries) {
-    table.add_row({ports_text(entry->ports) + "/" + proto_mask_text(entry->protocols),
-                   std::string(entry->name), std::string(entry->description)});
+  for (const auto& entry : entries) {
+    table.add_row({ports_text(entry.ports) + "/" + proto_mask_text(entry.protocols),
+                   std::string(entry.name), std::string(entry.description)});
   }
   return styled("IANA registry:", Tone::dim, style) + "\n" + table.render(style, "  ");
 }

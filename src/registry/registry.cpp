@@ -10,19 +10,64 @@
 namespace portkit::registry {
 namespace {
 
-using registry_data::NameIndexEntry;
+namespace data = registry_data;
 
 template <class Entry>
 bool speaks(const Entry& entry, ProtoMask protocols) {
   return (entry.protocols & protocols) != 0;
 }
 
-std::span<const NameIndexEntry> name_matches(std::span<const NameIndexEntry> index,
-                                             std::string_view name) {
+// The curated tables are small: views over them are built once, on first use.
+struct CuratedViews {
+  std::vector<std::string_view> aliases;
+  std::vector<CuratedEntry> entries;
+  std::vector<PortlessProtocol> portless;
+
+  CuratedViews() {
+    std::size_t alias_total = 0;
+    for (std::size_t i = 0; i < data::kCuratedCount; ++i) alias_total += data::kCurated[i].alias_count;
+    for (std::size_t i = 0; i < data::kPortlessCount; ++i) alias_total += data::kPortless[i].alias_count;
+    for (std::size_t i = 0; i < alias_total; ++i) aliases.push_back(data::text(data::kAliases[i]));
+    const auto alias_span = [&](std::uint16_t begin, std::uint16_t count) {
+      return std::span<const std::string_view>(aliases).subspan(begin, count);
+    };
+    for (std::size_t i = 0; i < data::kCuratedCount; ++i) {
+      const auto& record = data::kCurated[i];
+      entries.push_back({{record.low, record.high},
+                         record.protocols,
+                         record.rank,
+                         data::text(record.name),
+                         alias_span(record.alias_begin, record.alias_count),
+                         data::text(record.description),
+                         data::text(record.category),
+                         data::text(record.devops_note),
+                         data::text(record.exposure_advice)});
+    }
+    for (std::size_t i = 0; i < data::kPortlessCount; ++i) {
+      const auto& record = data::kPortless[i];
+      portless.push_back({data::text(record.name), alias_span(record.alias_begin, record.alias_count),
+                          record.ip_protocol, data::text(record.description),
+                          data::text(record.devops_note)});
+    }
+  }
+};
+
+const CuratedViews& curated_views() {
+  static const CuratedViews views;
+  return views;
+}
+
+std::span<const data::NameIndexRecord> name_matches(std::span<const data::NameIndexRecord> index,
+                                                    std::string_view name) {
   const auto key = to_lower(name);
-  const auto [first, last] = std::equal_range(
-      index.begin(), index.end(), NameIndexEntry{key, 0},
-      [](const NameIndexEntry& a, const NameIndexEntry& b) { return a.lower_name < b.lower_name; });
+  const auto before = [](const data::NameIndexRecord& record, std::string_view wanted) {
+    return data::text(record.lower_name) < wanted;
+  };
+  const auto after = [](std::string_view wanted, const data::NameIndexRecord& record) {
+    return wanted < data::text(record.lower_name);
+  };
+  const auto first = std::lower_bound(index.begin(), index.end(), std::string_view(key), before);
+  const auto last = std::upper_bound(first, index.end(), std::string_view(key), after);
   return {first, last};
 }
 
@@ -43,22 +88,21 @@ bool has_word(std::string_view text, std::string_view word) {
 
 // "databases" finds the category "database".
 bool category_matches(std::string_view category, std::string_view keyword) {
-  const auto key = to_lower(keyword);
-  if (iequals(category, key)) return true;
-  return key.size() > 1 && key.back() == 's' &&
-         iequals(category, std::string_view(key).substr(0, key.size() - 1));
+  if (iequals(category, keyword)) return true;
+  return keyword.size() > 1 && ascii_lower(keyword.back()) == 's' &&
+         iequals(category, keyword.substr(0, keyword.size() - 1));
 }
 
 }  // namespace
 
-std::span<const CuratedEntry> curated() {
-  return registry_data::kCurated;
-}
-std::span<const IanaEntry> iana() {
-  return registry_data::kIana;
-}
-std::span<const PortlessProtocol> portless() {
-  return registry_data::kPortless;
+std::span<const CuratedEntry> curated() { return curated_views().entries; }
+std::span<const PortlessProtocol> portless() { return curated_views().portless; }
+std::size_t iana_size() { return data::kIanaCount; }
+
+IanaEntry iana_entry(std::size_t index) {
+  const auto& record = data::kIana[index];
+  return {{record.low, record.high}, record.protocols, data::text(record.name),
+          data::text(record.description)};
 }
 
 std::vector<const CuratedEntry*> curated_for_port(std::uint16_t port, ProtoMask protocols) {
@@ -67,55 +111,61 @@ std::vector<const CuratedEntry*> curated_for_port(std::uint16_t port, ProtoMask 
 
 std::vector<const CuratedEntry*> curated_in_range(PortRange range, ProtoMask protocols) {
   std::vector<const CuratedEntry*> found;
-  for (const auto& entry : registry_data::kCurated) {
+  for (const auto& entry : curated()) {
     if (entry.ports.overlaps(range) && speaks(entry, protocols)) found.push_back(&entry);
   }
   return found;
 }
 
-std::vector<const IanaEntry*> iana_for_port(std::uint16_t port, ProtoMask protocols) {
+std::vector<IanaEntry> iana_for_port(std::uint16_t port, ProtoMask protocols) {
   return iana_in_range({port, port}, protocols);
 }
 
-std::vector<const IanaEntry*> iana_in_range(PortRange range, ProtoMask protocols) {
-  const auto table = registry_data::kIana;
-  std::vector<const IanaEntry*> found;
+std::vector<IanaEntry> iana_in_range(PortRange range, ProtoMask protocols) {
+  std::vector<IanaEntry> found;
   // Entries spanning several ports may start before the range: check those few by hand.
-  for (const auto index : registry_data::kIanaRangedEntries) {
-    const auto& entry = table[index];
+  for (std::size_t i = 0; i < data::kIanaRangedCount; ++i) {
+    const auto entry = iana_entry(data::kIanaRanged[i]);
     if (entry.ports.low < range.low && entry.ports.overlaps(range) && speaks(entry, protocols)) {
-      found.push_back(&entry);
+      found.push_back(entry);
     }
   }
-  auto it = std::lower_bound(
-      table.begin(), table.end(), range.low,
-      [](const IanaEntry& entry, std::uint16_t port) { return entry.ports.low < port; });
-  for (; it != table.end() && it->ports.low <= range.high; ++it) {
-    if (speaks(*it, protocols)) found.push_back(&*it);
+  const std::span<const data::IanaRecord> table(data::kIana, data::kIanaCount);
+  auto it = std::lower_bound(table.begin(), table.end(), range.low,
+                             [](const data::IanaRecord& record, std::uint16_t port) {
+                               return record.low < port;
+                             });
+  for (; it != table.end() && it->low <= range.high; ++it) {
+    if (speaks(*it, protocols)) found.push_back(iana_entry(static_cast<std::size_t>(it - table.begin())));
   }
   return found;
 }
 
 std::vector<const CuratedEntry*> curated_by_name(std::string_view name) {
   std::vector<const CuratedEntry*> found;
-  for (const auto& match : name_matches(registry_data::kCuratedNames, name)) {
-    const auto* entry = &registry_data::kCurated[match.entry_index];
+  const auto entries = curated();
+  for (const auto& match :
+       name_matches({data::kCuratedNames, data::kCuratedNameCount}, name)) {
+    const auto* entry = &entries[match.entry_index];
     if (std::find(found.begin(), found.end(), entry) == found.end()) found.push_back(entry);
   }
   return found;
 }
 
-std::vector<const IanaEntry*> iana_by_name(std::string_view name) {
-  std::vector<const IanaEntry*> found;
-  for (const auto& match : name_matches(registry_data::kIanaNames, name)) {
-    found.push_back(&registry_data::kIana[match.entry_index]);
+std::vector<IanaEntry> iana_by_name(std::string_view name) {
+  std::vector<std::uint16_t> indexes;
+  for (const auto& match : name_matches({data::kIanaNames, data::kIanaNameCount}, name)) {
+    indexes.push_back(match.entry_index);
   }
-  std::sort(found.begin(), found.end());  // table order is port order
+  std::sort(indexes.begin(), indexes.end());  // table order is port order
+  indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
+  std::vector<IanaEntry> found;
+  for (const auto index : indexes) found.push_back(iana_entry(index));
   return found;
 }
 
 const PortlessProtocol* portless_by_name(std::string_view name) {
-  for (const auto& entry : registry_data::kPortless) {
+  for (const auto& entry : portless()) {
     if (iequals(entry.name, name)) return &entry;
     for (const auto alias : entry.aliases) {
       if (iequals(alias, name)) return &entry;
@@ -126,7 +176,7 @@ const PortlessProtocol* portless_by_name(std::string_view name) {
 
 std::vector<const CuratedEntry*> curated_by_category(std::string_view category) {
   std::vector<const CuratedEntry*> found;
-  for (const auto& entry : registry_data::kCurated) {
+  for (const auto& entry : curated()) {
     if (category_matches(entry.category, category)) found.push_back(&entry);
   }
   return found;
@@ -134,16 +184,16 @@ std::vector<const CuratedEntry*> curated_by_category(std::string_view category) 
 
 std::vector<const CuratedEntry*> curated_by_keyword(std::string_view keyword) {
   std::vector<const CuratedEntry*> found;
-  for (const auto& entry : registry_data::kCurated) {
+  for (const auto& entry : curated()) {
     if (has_word(entry.description, keyword)) found.push_back(&entry);
   }
   return found;
 }
 
-std::vector<const IanaEntry*> iana_by_keyword(std::string_view keyword) {
-  std::vector<const IanaEntry*> found;
-  for (const auto& entry : registry_data::kIana) {
-    if (has_word(entry.description, keyword)) found.push_back(&entry);
+std::vector<IanaEntry> iana_by_keyword(std::string_view keyword) {
+  std::vector<IanaEntry> found;
+  for (std::size_t i = 0; i < data::kIanaCount; ++i) {
+    if (has_word(data::text(data::kIana[i].description), keyword)) found.push_back(iana_entry(i));
   }
   return found;
 }
@@ -153,20 +203,19 @@ std::optional<std::uint16_t> port_by_name(std::string_view name, Proto proto) {
   for (const auto* entry : curated_by_name(name)) {
     if (entry->ports.low == entry->ports.high && speaks(*entry, bit)) return entry->ports.low;
   }
-  for (const auto* entry : iana_by_name(name)) {
-    if (entry->ports.low == entry->ports.high && speaks(*entry, bit)) return entry->ports.low;
+  for (const auto& entry : iana_by_name(name)) {
+    if (entry.ports.low == entry.ports.high && speaks(entry, bit)) return entry.ports.low;
   }
   return std::nullopt;
 }
 
 std::string_view service_name(std::uint16_t port, Proto proto) {
   const auto bit = proto_bit(proto);
-  for (const auto& entry : registry_data::kCurated) {
-    if (entry.ports.low == port && entry.ports.high == port && speaks(entry, bit))
-      return entry.name;
+  for (const auto& entry : curated()) {
+    if (entry.ports.low == port && entry.ports.high == port && speaks(entry, bit)) return entry.name;
   }
-  for (const auto* entry : iana_for_port(port, bit)) {
-    if (entry->ports.low == port && entry->ports.high == port) return entry->name;
+  for (const auto& entry : iana_for_port(port, bit)) {
+    if (entry.ports.low == port && entry.ports.high == port) return entry.name;
   }
   return {};
 }

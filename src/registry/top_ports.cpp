@@ -86,7 +86,8 @@ std::vector<std::uint16_t> top_ports(std::size_t count, Proto proto,
                    [](const auto& a, const auto& b) { return a.frequency > b.frequency; });
   for (const auto& row : measured) take(row.port);
   for (const auto* entry : ranked) take(entry->ports.low);
-  for (const auto& entry : registry::iana()) {
+  for (std::size_t i = 0; i < registry::iana_size(); ++i) {
+    const auto entry = registry::iana_entry(i);
     if (entry.ports.low == entry.ports.high && (entry.protocols & proto_bit(proto))) {
       take(entry.ports.low);
     }

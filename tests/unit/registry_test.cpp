@@ -43,11 +43,14 @@ TEST(Registry, IcmpIsKnownWithoutPort) {
 }
 
 TEST(Registry, IanaRegistryIsCompleteAndSorted) {
-  const auto iana = registry::iana();
-  EXPECT_GT(iana.size(), 6000u);  // the full IANA list, not netbase's few hundred
-  for (std::size_t i = 1; i < iana.size(); ++i) {
-    EXPECT_LE(iana[i - 1].ports.low, iana[i].ports.low);
+  EXPECT_GT(registry::iana_size(), 6000u);  // the full IANA list, not netbase's few hundred
+  for (std::size_t i = 1; i < registry::iana_size(); ++i) {
+    EXPECT_LE(registry::iana_entry(i - 1).ports.low, registry::iana_entry(i).ports.low);
   }
+  const auto ssh = registry::iana_for_port(22, kProtoTcp);
+  ASSERT_FALSE(ssh.empty());
+  EXPECT_EQ(ssh.front().name, "ssh");
+  EXPECT_EQ(ssh.front().description, "The Secure Shell (SSH) Protocol");
 }
 
 TEST(Registry, NamesAreCaseInsensitiveAndAliasesWork) {
@@ -62,7 +65,7 @@ TEST(Registry, NamesAreCaseInsensitiveAndAliasesWork) {
 TEST(Registry, IanaNameLookup) {
   const auto entries = registry::iana_by_name("domain");
   ASSERT_FALSE(entries.empty());
-  EXPECT_EQ(entries.front()->ports.low, 53);
+  EXPECT_EQ(entries.front().ports.low, 53);
 }
 
 TEST(Registry, PortByNamePrefersCuratedAndRespectsTransport) {
@@ -79,8 +82,8 @@ TEST(Registry, RangeEntriesCoverTheirPorts) {
   EXPECT_EQ(inside.front()->name, "kubernetes-nodeport");
   // An IANA entry spanning ports (x11 6000-6063) is found from any port inside it.
   bool found_x11_range = false;
-  for (const auto* entry : registry::iana_for_port(6010, kProtoTcp)) {
-    found_x11_range = found_x11_range || (entry->ports.low == 6000 && entry->ports.high == 6063);
+  for (const auto& entry : registry::iana_for_port(6010, kProtoTcp)) {
+    found_x11_range = found_x11_range || (entry.ports.low == 6000 && entry.ports.high == 6063);
   }
   EXPECT_TRUE(found_x11_range);
 }

@@ -105,14 +105,16 @@ std::string table(const char* type, const char* name, const std::string& rows) {
 std::string name_index(TextBlob& blob, std::vector<NameRow> rows) {
   std::sort(rows.begin(), rows.end());
   std::string out;
-  for (const auto& row : rows) out += fmt::format("    {{{}, {}}},\n", blob.ref(row.lower_name), row.index);
+  for (const auto& row : rows)
+    out += fmt::format("    {{{}, {}}},\n", blob.ref(row.lower_name), row.index);
   return out;
 }
 
 int generate(const portkit::CuratedDocument& curated, std::vector<portkit::ServiceLine> iana,
              const std::string& output_path) {
   std::stable_sort(iana.begin(), iana.end(), [](const auto& a, const auto& b) {
-    return std::tie(a.ports.low, a.ports.high, a.name) < std::tie(b.ports.low, b.ports.high, b.name);
+    return std::tie(a.ports.low, a.ports.high, a.name) <
+           std::tie(b.ports.low, b.ports.high, b.name);
   });
   TextBlob blob;
   AliasTable aliases;
@@ -120,11 +122,11 @@ int generate(const portkit::CuratedDocument& curated, std::vector<portkit::Servi
   std::vector<NameRow> curated_names;
   for (std::size_t i = 0; i < curated.ports.size(); ++i) {
     const auto& entry = curated.ports[i];
-    curated_rows += fmt::format("    {{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}}},\n", entry.ports.low,
-                                entry.ports.high, entry.protocols, entry.rank, blob.ref(entry.name),
-                                aliases.add(blob, entry.aliases), blob.ref(entry.description),
-                                blob.ref(entry.category), blob.ref(entry.devops_note),
-                                blob.ref(entry.exposure_advice));
+    curated_rows += fmt::format("    {{{}, {}, {}, {}, {}, {}, {}, {}, {}, {}}},\n",
+                                entry.ports.low, entry.ports.high, entry.protocols, entry.rank,
+                                blob.ref(entry.name), aliases.add(blob, entry.aliases),
+                                blob.ref(entry.description), blob.ref(entry.category),
+                                blob.ref(entry.devops_note), blob.ref(entry.exposure_advice));
     curated_names.push_back({lower(entry.name), i});
     for (const auto& alias : entry.aliases) curated_names.push_back({lower(alias), i});
   }

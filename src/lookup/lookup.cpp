@@ -8,8 +8,12 @@
 namespace portkit {
 namespace {
 
-ProtoMask protocols_of(const CuratedEntry* entry) { return entry->protocols; }
-ProtoMask protocols_of(const IanaEntry& entry) { return entry.protocols; }
+ProtoMask protocols_of(const CuratedEntry* entry) {
+  return entry->protocols;
+}
+ProtoMask protocols_of(const IanaEntry& entry) {
+  return entry.protocols;
+}
 
 bool exactly_names_port(const CuratedEntry* entry, std::uint16_t port) {
   return entry->ports.low == port && entry->ports.high == port;

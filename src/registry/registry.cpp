@@ -25,8 +25,10 @@ struct CuratedViews {
 
   CuratedViews() {
     std::size_t alias_total = 0;
-    for (std::size_t i = 0; i < data::kCuratedCount; ++i) alias_total += data::kCurated[i].alias_count;
-    for (std::size_t i = 0; i < data::kPortlessCount; ++i) alias_total += data::kPortless[i].alias_count;
+    for (std::size_t i = 0; i < data::kCuratedCount; ++i)
+      alias_total += data::kCurated[i].alias_count;
+    for (std::size_t i = 0; i < data::kPortlessCount; ++i)
+      alias_total += data::kPortless[i].alias_count;
     for (std::size_t i = 0; i < alias_total; ++i) aliases.push_back(data::text(data::kAliases[i]));
     const auto alias_span = [&](std::uint16_t begin, std::uint16_t count) {
       return std::span<const std::string_view>(aliases).subspan(begin, count);
@@ -45,9 +47,9 @@ struct CuratedViews {
     }
     for (std::size_t i = 0; i < data::kPortlessCount; ++i) {
       const auto& record = data::kPortless[i];
-      portless.push_back({data::text(record.name), alias_span(record.alias_begin, record.alias_count),
-                          record.ip_protocol, data::text(record.description),
-                          data::text(record.devops_note)});
+      portless.push_back({data::text(record.name),
+                          alias_span(record.alias_begin, record.alias_count), record.ip_protocol,
+                          data::text(record.description), data::text(record.devops_note)});
     }
   }
 };
@@ -95,13 +97,21 @@ bool category_matches(std::string_view category, std::string_view keyword) {
 
 }  // namespace
 
-std::span<const CuratedEntry> curated() { return curated_views().entries; }
-std::span<const PortlessProtocol> portless() { return curated_views().portless; }
-std::size_t iana_size() { return data::kIanaCount; }
+std::span<const CuratedEntry> curated() {
+  return curated_views().entries;
+}
+std::span<const PortlessProtocol> portless() {
+  return curated_views().portless;
+}
+std::size_t iana_size() {
+  return data::kIanaCount;
+}
 
 IanaEntry iana_entry(std::size_t index) {
   const auto& record = data::kIana[index];
-  return {{record.low, record.high}, record.protocols, data::text(record.name),
+  return {{record.low, record.high},
+          record.protocols,
+          data::text(record.name),
           data::text(record.description)};
 }
 
@@ -131,12 +141,12 @@ std::vector<IanaEntry> iana_in_range(PortRange range, ProtoMask protocols) {
     }
   }
   const std::span<const data::IanaRecord> table(data::kIana, data::kIanaCount);
-  auto it = std::lower_bound(table.begin(), table.end(), range.low,
-                             [](const data::IanaRecord& record, std::uint16_t port) {
-                               return record.low < port;
-                             });
+  auto it = std::lower_bound(
+      table.begin(), table.end(), range.low,
+      [](const data::IanaRecord& record, std::uint16_t port) { return record.low < port; });
   for (; it != table.end() && it->low <= range.high; ++it) {
-    if (speaks(*it, protocols)) found.push_back(iana_entry(static_cast<std::size_t>(it - table.begin())));
+    if (speaks(*it, protocols))
+      found.push_back(iana_entry(static_cast<std::size_t>(it - table.begin())));
   }
   return found;
 }
@@ -144,8 +154,7 @@ std::vector<IanaEntry> iana_in_range(PortRange range, ProtoMask protocols) {
 std::vector<const CuratedEntry*> curated_by_name(std::string_view name) {
   std::vector<const CuratedEntry*> found;
   const auto entries = curated();
-  for (const auto& match :
-       name_matches({data::kCuratedNames, data::kCuratedNameCount}, name)) {
+  for (const auto& match : name_matches({data::kCuratedNames, data::kCuratedNameCount}, name)) {
     const auto* entry = &entries[match.entry_index];
     if (std::find(found.begin(), found.end(), entry) == found.end()) found.push_back(entry);
   }
@@ -212,7 +221,8 @@ std::optional<std::uint16_t> port_by_name(std::string_view name, Proto proto) {
 std::string_view service_name(std::uint16_t port, Proto proto) {
   const auto bit = proto_bit(proto);
   for (const auto& entry : curated()) {
-    if (entry.ports.low == port && entry.ports.high == port && speaks(entry, bit)) return entry.name;
+    if (entry.ports.low == port && entry.ports.high == port && speaks(entry, bit))
+      return entry.name;
   }
   for (const auto& entry : iana_for_port(port, bit)) {
     if (entry.ports.low == port && entry.ports.high == port) return entry.name;

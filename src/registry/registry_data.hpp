@@ -58,6 +58,8 @@ extern const std::size_t kIanaNameCount;
 extern const std::uint16_t kIanaRanged[];  // indexes of entries with low != high
 extern const std::size_t kIanaRangedCount;
 
-inline std::string_view text(TextRef ref) { return {kText + ref.offset, ref.length}; }
+inline std::string_view text(TextRef ref) {
+  return {kText + ref.offset, ref.length};
+}
 
 }  // namespace portkit::registry_data

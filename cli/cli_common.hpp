@@ -19,6 +19,7 @@ enum ExitCode : int {
 
 struct GlobalOptions {
   std::string color = "auto";
+  std::vector<std::string> trailing_command;  // `wait ... -- CMD ARGS`
 };
 
 // One registered subcommand: its CLI11 node and what runs when it was chosen.
@@ -41,5 +42,8 @@ void print_out(std::string_view text);
 Command make_lookup_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_ranges_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_quiz_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_check_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_wait_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_listen_command(CLI::App& parent, const GlobalOptions& globals);
 
 }  // namespace portkit::cli

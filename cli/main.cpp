@@ -1,6 +1,7 @@
 // portkit: every port task in one tool. Parses the command line and dispatches.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <exception>
 #include <string>
 #include <vector>
@@ -11,7 +12,7 @@ namespace portkit::cli {
 namespace {
 
 constexpr const char* kDescription =
-    "portkit: every port task in one tool (ports, services, ranges).\n"
+    "portkit: every port task in one tool (ports, services, ranges, reachability).\n"
     "Run `portkit COMMAND --help` for a command's options and examples.";
 
 std::string failing_command(const CLI::App& app) {
@@ -34,16 +35,36 @@ int run(int argc, char** argv) {
       "  portkit lookup 5432            what is port 5432?\n"
       "  portkit lookup postgres 53/udp 30000-32767 database\n"
       "  portkit ranges --json          IANA ranges and this host's ephemeral range\n"
+      "  portkit check localhost:5432 [::1]:22 127.0.0.1:53/udp\n"
+      "  portkit wait db:5432 -- ./start-app\n"
+      "  portkit listen 8080 --mode http\n"
       "  portkit quiz --count 10\n"
       "Exit codes: 0 ok, 1 negative answer (not found), 2 bad usage or input, 3 runtime failure.");
 
   const std::vector<CommandFactory> factories{make_lookup_command, make_ranges_command,
-                                              make_quiz_command};
+                                              make_check_command,  make_wait_command,
+                                              make_listen_command, make_quiz_command};
   std::vector<Command> commands;
   for (const auto factory : factories) commands.push_back(factory(app, globals));
 
+  // `wait ENDPOINT... -- CMD ARGS`: what follows `--` is a command to exec, not endpoints.
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto wait_at = args.begin();
+  while (wait_at != args.end() && wait_at->rfind("-", 0) == 0) {
+    wait_at += (*wait_at == "--color" && wait_at + 1 != args.end()) ? 2 : 1;  // global options
+  }
+  if (wait_at != args.end() && *wait_at == "wait") {
+    const auto separator = std::find(wait_at, args.end(), "--");
+    if (separator != args.end()) {
+      globals.trailing_command.assign(separator + 1, args.end());
+      if (globals.trailing_command.empty()) return fail("wait", "no command after '--'");
+      args.erase(separator, args.end());
+    }
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
+
   try {
-    app.parse(argc, argv);
+    app.parse(args);
   } catch (const CLI::CallForHelp& help) {
     return app.exit(help);
   } catch (const CLI::CallForAllHelp& help) {

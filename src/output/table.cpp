@@ -30,26 +30,30 @@ std::string styled(std::string_view text, Tone tone, Style style) {
 
 std::string Table::render(Style style, std::string_view indent) const {
   std::size_t columns = headers_.size();
-  for (const auto& row : rows_) columns = std::max(columns, row.size());
+  for (const auto& row : rows_) columns = std::max(columns, row.cells.size());
   std::vector<std::size_t> widths(columns, 0);
-  const auto measure = [&](const std::vector<std::string>& row) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  const auto measure = [&](const std::vector<std::string>& cells) {
+    for (std::size_t i = 0; i < cells.size(); ++i) widths[i] = std::max(widths[i], cells[i].size());
   };
   measure(headers_);
-  for (const auto& row : rows_) measure(row);
+  for (const auto& row : rows_) measure(row.cells);
 
   std::string out;
-  const auto emit = [&](const std::vector<std::string>& row, Tone tone) {
+  const auto emit = [&](const std::vector<std::string>& cells, const auto& tone_of) {
     out += indent;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      const bool last = i + 1 == row.size();
-      out += styled(row[i], tone, style);
-      if (!last) out += std::string(widths[i] - row[i].size() + 2, ' ');
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      out += styled(cells[i], tone_of(i), style);
+      if (i + 1 < cells.size()) out += std::string(widths[i] - cells[i].size() + 2, ' ');
     }
     out += '\n';
   };
-  if (!headers_.empty()) emit(headers_, Tone::bold);
-  for (const auto& row : rows_) emit(row, Tone::plain);
+  if (!headers_.empty()) emit(headers_, [](std::size_t) { return Tone::bold; });
+  for (const auto& row : rows_) {
+    emit(row.cells,
+         [&](std::size_t i) { return i < row.tones.size() ? row.tones[i] : Tone::plain; });
+    if (!row.note.empty())
+      out += std::string(indent) + "    " + styled(row.note, Tone::dim, style) + "\n";
+  }
   return out;
 }
 

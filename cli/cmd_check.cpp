@@ -1,0 +1,89 @@
+// portkit check ENDPOINT...: open / closed / filtered with latency, TCP or UDP.
+#include <fmt/format.h>
+
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli_common.hpp"
+#include "portkit/check.hpp"
+#include "portkit/output/probe_output.hpp"
+
+namespace portkit::cli {
+namespace {
+
+struct CheckFlags {
+  std::vector<std::string> endpoints;
+  std::string timeout = "1s";
+  int retries = 1;
+  bool udp = false;
+  bool ipv4 = false;
+  bool ipv6 = false;
+  bool banner = false;
+  bool all_addresses = false;
+  bool json = false;
+};
+
+int run_check(const CheckFlags& flags, const GlobalOptions& globals) {
+  CheckOptions options;
+  auto timeout = parse_duration(flags.timeout);
+  if (!timeout) return fail("check", "--timeout: " + timeout.error().message);
+  if (timeout->count() == 0) return fail("check", "--timeout: must be more than 0");
+  options.probe.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
+  if (options.probe.timeout.count() == 0) options.probe.timeout = std::chrono::milliseconds(1);
+  options.probe.retries = flags.retries;
+  options.probe.banner = flags.banner;
+  options.family = flags.ipv4   ? FamilyFilter::v4
+                   : flags.ipv6 ? FamilyFilter::v6
+                                : FamilyFilter::any;
+  options.all_addresses = flags.all_addresses;
+  std::vector<Endpoint> endpoints;
+  for (const auto& text : flags.endpoints) {
+    auto endpoint = parse_endpoint(text, flags.udp ? Proto::udp : Proto::tcp);
+    if (!endpoint) return fail("check", endpoint.error().message);
+    endpoints.push_back(std::move(endpoint).value());
+  }
+  auto results = run_checks(flags.endpoints, endpoints, options);
+  if (!results) return fail("check", results.error().message);
+  bool all_open = true;
+  for (const auto& result : *results) {
+    all_open =
+        all_open && !result.answers.empty() && result.answers.front().state == PortState::open;
+  }
+  print_out(flags.json ? check_json(*results).dump(2) + "\n"
+                       : render_checks(*results, resolve_style(globals)));
+  return all_open ? kExitOk : kExitNegative;
+}
+
+}  // namespace
+
+Command make_check_command(CLI::App& parent, const GlobalOptions& globals) {
+  auto flags = std::make_shared<CheckFlags>();
+  auto* app = parent.add_subcommand("check", "open / closed / filtered with latency, TCP or UDP");
+  app->add_option("endpoint", flags->endpoints,
+                  "HOST:PORT, [IPv6]:PORT, HOST:SERVICE, HOST:PORT/udp")
+      ->required();
+  app->add_option("--timeout", flags->timeout, "per attempt (250ms, 2s, ...)")
+      ->capture_default_str();
+  app->add_option("--retries", flags->retries, "extra attempts when nothing answers")
+      ->check(CLI::Range(0, 10))
+      ->capture_default_str();
+  app->add_flag("-u,--udp", flags->udp, "UDP probes (also per endpoint with /udp)");
+  app->add_flag("-4", flags->ipv4, "IPv4 addresses only");
+  app->add_flag("-6", flags->ipv6, "IPv6 addresses only")->excludes("-4");
+  app->add_flag("--banner", flags->banner,
+                "read what the server says first (SSH, SMTP, Redis, HTTP)");
+  app->add_flag("--all-addresses", flags->all_addresses, "one line per resolved address");
+  app->add_flag("--json", flags->json, "one JSON document: {\"results\": [...]}");
+  app->footer(
+      "Examples:\n"
+      "  portkit check localhost:5432\n"
+      "  portkit check db:5432 cache:6379 [::1]:22 --timeout 500ms\n"
+      "  portkit check 127.0.0.1:53/udp ntp.example:123/udp\n"
+      "  portkit check --banner localhost:22\n"
+      "States: open (connected or UDP answer), closed (refused, ICMP port unreachable),\n"
+      "filtered (no answer or ICMP unreachable), open|filtered (UDP silence).\n"
+      "Exit 0 only if every endpoint is open, 1 otherwise, 2 on bad input.");
+  return {app, [flags, &globals] { return run_check(*flags, globals); }};
+}
+
+}  // namespace portkit::cli

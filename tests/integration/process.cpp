@@ -134,3 +134,145 @@ std::string read_file(const std::string& path) {
 }
 
 }  // namespace portkit::testing_support
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <thread>
+#include <utility>
+
+namespace portkit::testing_support {
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv) {
+  Pipe out;
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out.write_end, 1);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  if (posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  close(out.write_end);
+  out_fd_ = out.read_end;
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (exit_code_ < 0 && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+std::string BackgroundProcess::read_line(int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (true) {
+    const auto newline = buffered_.find('\n');
+    if (newline != std::string::npos) {
+      auto line = buffered_.substr(0, newline);
+      buffered_.erase(0, newline + 1);
+      return line;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || out_fd_ < 0) return "";
+    pollfd fd{out_fd_, POLLIN, 0};
+    if (poll(&fd, 1, static_cast<int>(left.count())) <= 0) return "";
+    char buffer[4096];
+    const auto got = read(out_fd_, buffer, sizeof buffer);
+    if (got <= 0) return "";
+    buffered_.append(buffer, static_cast<std::size_t>(got));
+  }
+}
+
+std::string BackgroundProcess::rest_of_stdout() {
+  std::string text = std::exchange(buffered_, "");
+  char buffer[4096];
+  while (out_fd_ >= 0) {
+    pollfd fd{out_fd_, POLLIN, 0};
+    if (poll(&fd, 1, 2000) <= 0) break;
+    const auto got = read(out_fd_, buffer, sizeof buffer);
+    if (got <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(got));
+  }
+  return text;
+}
+
+void BackgroundProcess::signal(int number) {
+  if (pid_ > 0 && exit_code_ < 0) kill(pid_, number);
+}
+
+int BackgroundProcess::wait(int timeout_ms) {
+  if (exit_code_ >= 0 || pid_ <= 0) return exit_code_;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_code_;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return -1;
+}
+
+namespace {
+
+int free_port(int type, bool ipv6) {
+  const int fd = socket(ipv6 ? AF_INET6 : AF_INET, type, 0);
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  if (ipv6) {
+    auto* address = reinterpret_cast<sockaddr_in6*>(&storage);
+    address->sin6_family = AF_INET6;
+    address->sin6_addr = in6addr_loopback;
+    length = sizeof *address;
+  } else {
+    auto* address = reinterpret_cast<sockaddr_in*>(&storage);
+    address->sin_family = AF_INET;
+    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    length = sizeof *address;
+  }
+  bind(fd, reinterpret_cast<sockaddr*>(&storage), length);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
+  const int port = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
+                              : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
+  close(fd);
+  return port;
+}
+
+}  // namespace
+
+int free_tcp_port(bool ipv6) {
+  return free_port(SOCK_STREAM, ipv6);
+}
+int free_udp_port(bool ipv6) {
+  return free_port(SOCK_DGRAM, ipv6);
+}
+
+NamespaceHost::NamespaceHost(const std::vector<std::string>& up_args) {
+  static int counter = 0;  // netns-target names: 1-8 of a-z0-9
+  name_ = "pk" + std::to_string(getpid() % 10000) + std::to_string(counter++ % 10);
+  std::vector<std::string> argv{PORTKIT_SHARED_TOOLS "/netns-target", "up", "--name", name_};
+  argv.insert(argv.end(), up_args.begin(), up_args.end());
+  const auto up = run_process(argv);
+  if (up.exit_code != 0) throw std::runtime_error("netns-target up failed: " + up.err + up.out);
+  const auto info = run_process({PORTKIT_SHARED_TOOLS "/netns-target", "info", "--name", name_});
+  std::istringstream lines(info.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("ADDR4=", 0) == 0) address4 = line.substr(6);
+    if (line.rfind("ADDR6=", 0) == 0) address6 = line.substr(6);
+  }
+  if (address4.empty()) throw std::runtime_error("netns-target info gave no address: " + info.out);
+}
+
+NamespaceHost::~NamespaceHost() {
+  run_process({PORTKIT_SHARED_TOOLS "/netns-target", "down", "--name", name_});
+}
+
+}  // namespace portkit::testing_support

@@ -21,3 +21,45 @@ ProcessResult run_portkit(const std::vector<std::string>& args, const std::strin
 std::string read_file(const std::string& path);
 
 }  // namespace portkit::testing_support
+
+namespace portkit::testing_support {
+
+// A process left running while the test talks to it (a server, a waiter).
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(const std::vector<std::string>& argv);
+  ~BackgroundProcess();  // kills it if still running
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  // One line of stdout, or "" when none came within the deadline.
+  std::string read_line(int timeout_ms = 5000);
+  void signal(int number);
+  // Exit code (128 + signal when killed); -1 if it did not end within the deadline.
+  int wait(int timeout_ms = 10000);
+  std::string rest_of_stdout();
+
+ private:
+  int pid_ = -1;
+  int out_fd_ = -1;
+  std::string buffered_;
+  int exit_code_ = -1;
+};
+
+// A port on 127.0.0.1 (or ::1) that nothing listens on right now.
+int free_tcp_port(bool ipv6 = false);
+int free_udp_port(bool ipv6 = false);
+
+// A simulated remote host from ../shared/tools/netns-target, torn down on destruction.
+class NamespaceHost {
+ public:
+  explicit NamespaceHost(const std::vector<std::string>& up_args);
+  ~NamespaceHost();
+  std::string address4;
+  std::string address6;
+
+ private:
+  std::string name_;
+};
+
+}  // namespace portkit::testing_support

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <exception>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli_common.hpp"
@@ -14,6 +15,19 @@ namespace {
 constexpr const char* kDescription =
     "portkit: every port task in one tool (ports, services, ranges, reachability).\n"
     "Run `portkit COMMAND --help` for a command's options and examples.";
+
+// The first word that is not an option (nor the value of --color): the command's name.
+std::string_view first_command_word(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--color") {
+      ++i;
+      continue;
+    }
+    if (!word.empty() && word.front() != '-') return word;
+  }
+  return {};
+}
 
 std::string failing_command(const CLI::App& app) {
   std::string name;
@@ -41,11 +55,19 @@ int run(int argc, char** argv) {
       "  portkit quiz --count 10\n"
       "Exit codes: 0 ok, 1 negative answer (not found), 2 bad usage or input, 3 runtime failure.");
 
-  const std::vector<CommandFactory> factories{make_lookup_command, make_ranges_command,
-                                              make_check_command,  make_wait_command,
-                                              make_listen_command, make_quiz_command};
+  // Building a command's options costs more than a whole lookup, so when the command is
+  // named on the command line only that one is built; help and errors see them all.
+  const std::vector<std::pair<std::string_view, CommandFactory>> factories{
+      {"lookup", make_lookup_command}, {"ranges", make_ranges_command},
+      {"check", make_check_command},   {"wait", make_wait_command},
+      {"listen", make_listen_command}, {"quiz", make_quiz_command}};
+  const auto named = first_command_word(argc, argv);
+  const bool known = std::any_of(factories.begin(), factories.end(),
+                                 [&](const auto& entry) { return entry.first == named; });
   std::vector<Command> commands;
-  for (const auto factory : factories) commands.push_back(factory(app, globals));
+  for (const auto& [name, factory] : factories) {
+    if (!known || name == named) commands.push_back(factory(app, globals));
+  }
 
   // `wait ENDPOINT... -- CMD ARGS`: what follows `--` is a command to exec, not endpoints.
   std::vector<std::string> args(argv + 1, argv + argc);

@@ -6,12 +6,16 @@
 #include <string_view>
 
 #include "portkit/curated_format.hpp"
+#include "portkit/listen.hpp"
 #include "portkit/lookup.hpp"
+#include "portkit/probe.hpp"
 #include "portkit/quiz.hpp"
 #include "portkit/ranges.hpp"
 #include "portkit/services_format.hpp"
 #include "portkit/spec.hpp"
 #include "portkit/top_ports.hpp"
+#include "portkit/wait.hpp"
+#include "probe/http_probe.hpp"
 
 namespace {
 
@@ -91,6 +95,21 @@ void fuzz_files(std::uint8_t which, std::string_view text) {
   }
 }
 
+// Wait targets, HTTP status lines, listen modes and banners: what reachability reads.
+void fuzz_reachability(std::string_view text) {
+  if (const auto target = portkit::parse_wait_target(text)) {
+    require(target->endpoint.port != 0);
+    if (target->http_path)
+      require(!target->http_path->empty() && target->http_path->front() == '/');
+  }
+  if (const auto status = portkit::parse_http_status_line(text))
+    require(*status >= 100 && *status <= 999);
+  (void)portkit::parse_listen_mode(text);
+  const auto banner = portkit::sanitize_banner(text);
+  require(banner.size() <= 160);
+  for (const char c : banner) require(c >= 0x20 && c < 0x7f);
+}
+
 void fuzz_lookup(std::string_view text) {
   const portkit::HostPortConfig host;
   for (const bool all : {false, true}) {
@@ -104,7 +123,7 @@ void fuzz_lookup(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 6) {
+  switch (data[0] % 7) {
     case 0:
       fuzz_port_spec(text);
       break;
@@ -120,8 +139,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 4:
       if (!text.empty()) fuzz_files(static_cast<std::uint8_t>(text[0]), text.substr(1));
       break;
-    default:
+    case 5:
       fuzz_lookup(text);
+      break;
+    default:
+      fuzz_reachability(text);
       break;
   }
   return 0;

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "portkit/spec.hpp"
+
 namespace portkit::cli {
 
 int fail(std::string_view command, std::string_view message, int code) {
@@ -22,6 +24,16 @@ Style resolve_style(const GlobalOptions& globals) {
   if (globals.color == "never") return Style{false};
   const char* no_color = std::getenv("NO_COLOR");
   return Style{isatty(STDOUT_FILENO) == 1 && (no_color == nullptr || *no_color == '\0')};
+}
+
+Result<std::chrono::milliseconds> duration_flag(std::string_view flag, const std::string& text,
+                                                bool allow_zero) {
+  auto duration = parse_duration(text);
+  if (!duration) return make_error(std::string(flag) + ": " + duration.error().message);
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*duration);
+  if (!allow_zero && ms.count() == 0)
+    return make_error(std::string(flag) + ": must be more than 0");
+  return ms;
 }
 
 void print_out(std::string_view text) {

@@ -1,12 +1,14 @@
 #pragma once
 // What every subcommand shares: exit codes, error lines, colour choice, registration.
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "portkit/output/table.hpp"
+#include "portkit/result.hpp"
 
 namespace portkit::cli {
 
@@ -35,6 +37,11 @@ int fail(std::string_view command, std::string_view message, int code = kExitUsa
 
 // auto: colour only when stdout is a terminal and NO_COLOR is unset or empty.
 Style resolve_style(const GlobalOptions& globals);
+
+// A duration flag ("--timeout", "250ms") in whole milliseconds, rounded up so that "100us"
+// is not zero; the error names the flag.
+Result<std::chrono::milliseconds> duration_flag(std::string_view flag, const std::string& text,
+                                                bool allow_zero = false);
 
 // Prints a JSON document or text to stdout in one write.
 void print_out(std::string_view text);

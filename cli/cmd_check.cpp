@@ -25,11 +25,9 @@ struct CheckFlags {
 
 int run_check(const CheckFlags& flags, const GlobalOptions& globals) {
   CheckOptions options;
-  auto timeout = parse_duration(flags.timeout);
-  if (!timeout) return fail("check", "--timeout: " + timeout.error().message);
-  if (timeout->count() == 0) return fail("check", "--timeout: must be more than 0");
-  options.probe.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(*timeout);
-  if (options.probe.timeout.count() == 0) options.probe.timeout = std::chrono::milliseconds(1);
+  const auto timeout = duration_flag("--timeout", flags.timeout);
+  if (!timeout) return fail("check", timeout.error().message);
+  options.probe.timeout = *timeout;
   options.probe.retries = flags.retries;
   options.probe.banner = flags.banner;
   options.family = flags.ipv4   ? FamilyFilter::v4

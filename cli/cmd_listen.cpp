@@ -96,10 +96,9 @@ int run_listen(const ListenFlags& flags) {
     options.count = flags.count;
   }
   if (!flags.duration.empty()) {
-    auto duration = parse_duration(flags.duration);
-    if (!duration) return fail("listen", "--duration: " + duration.error().message);
-    if (duration->count() == 0) return fail("listen", "--duration: must be more than 0");
-    options.duration = std::chrono::ceil<std::chrono::milliseconds>(*duration);
+    const auto duration = duration_flag("--duration", flags.duration);
+    if (!duration) return fail("listen", duration.error().message);
+    options.duration = *duration;
   }
   const auto served = run_listener(
       options, [&](const ListenEvent& event) { log_event(event, flags, options.proto); });

@@ -27,17 +27,8 @@ struct WaitFlags {
   bool ipv6 = false;
 };
 
-Result<std::chrono::milliseconds> duration_flag(const std::string& name, const std::string& text,
-                                                bool allow_zero) {
-  auto duration = parse_duration(text);
-  if (!duration) return make_error(name + ": " + duration.error().message);
-  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*duration);
-  if (!allow_zero && ms.count() == 0) return make_error(name + ": must be more than 0");
-  return ms;
-}
-
 std::string still_waiting(const WaitStatus& status) {
-  if (!status.problem.empty()) return status.problem;
+  if (!status.problem.empty()) return "not ready (" + status.problem + ")";
   if (!status.last) return "not probed yet";
   return fmt::format("{} ({})", port_state_name(status.last->state),
                      probe_reason_name(status.last->reason));
@@ -104,7 +95,25 @@ int run_wait_command(const WaitFlags& flags, const std::vector<std::string>& com
                  flags.closed ? "closed" : "open", after_ms);
     };
   }
+  const bool progress_line = !flags.quiet && !flags.json && isatty(STDERR_FILENO) == 1;
+  if (progress_line) {
+    options.on_progress = [](const std::vector<WaitStatus>& endpoints, double elapsed_ms) {
+      std::string line;
+      for (const auto& status : endpoints) {
+        if (status.ready) continue;
+        line +=
+            fmt::format("{}{} {}", line.empty() ? "" : ", ", status.text, still_waiting(status));
+      }
+      fmt::print(stderr, "\r\x1b[Kwaiting {:.1f}s: {}", elapsed_ms / 1000, line);
+    };
+    const auto on_ready = options.on_ready;
+    options.on_ready = [on_ready](const std::string& text, double after_ms) {
+      fmt::print(stderr, "\r\x1b[K");
+      if (on_ready) on_ready(text, after_ms);
+    };
+  }
   const auto report = run_wait(targets, options);
+  if (progress_line) fmt::print(stderr, "\r\x1b[K");
   if (flags.json) print_out(report_json(report, flags.closed).dump(2) + "\n");
   if (!report.ready) {
     if (!flags.quiet) {

@@ -20,6 +20,8 @@ struct WaitTarget {
 // as dockerize and wait-on take them.
 Result<WaitTarget> parse_wait_target(std::string_view text);
 
+struct WaitStatus;
+
 struct WaitOptions {
   std::chrono::milliseconds timeout{30000};
   std::chrono::milliseconds interval{20};           // cap of the backoff between attempts
@@ -29,6 +31,9 @@ struct WaitOptions {
   std::optional<std::string> http_path;  // for targets without one of their own
   // Called once per endpoint when it reaches the wanted state.
   std::function<void(const std::string& text, double after_ms)> on_ready;
+  // Called every `progress_interval` while waiting (the CLI's progress line on a terminal).
+  std::function<void(const std::vector<WaitStatus>& endpoints, double elapsed_ms)> on_progress;
+  std::chrono::milliseconds progress_interval{200};
 };
 
 struct WaitStatus {

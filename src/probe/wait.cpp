@@ -187,6 +187,16 @@ WaitReport run_wait(const std::vector<WaitTarget>& targets, const WaitOptions& o
       if (--remaining == 0) io.stop();
     })->poll();
   }
+  asio::steady_timer progress(io);
+  std::function<void()> tick = [&] {
+    progress.expires_after(options.progress_interval);
+    progress.async_wait([&](const asio::error_code& error) {
+      if (error) return;
+      options.on_progress(report.endpoints, ms_since(start));
+      tick();
+    });
+  };
+  if (options.on_progress) tick();
   if (!targets.empty()) io.run();
   report.ready = remaining == 0;
   report.elapsed_ms = ms_since(start);

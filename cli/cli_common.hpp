@@ -52,5 +52,8 @@ Command make_quiz_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_check_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_wait_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_listen_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_ls_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_who_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_stats_command(CLI::App& parent, const GlobalOptions& globals);
 
 }  // namespace portkit::cli

@@ -59,8 +59,10 @@ int run(int argc, char** argv) {
   // named on the command line only that one is built; help and errors see them all.
   const std::vector<std::pair<std::string_view, CommandFactory>> factories{
       {"lookup", make_lookup_command}, {"ranges", make_ranges_command},
-      {"check", make_check_command},   {"wait", make_wait_command},
-      {"listen", make_listen_command}, {"quiz", make_quiz_command}};
+      {"ls", make_ls_command},         {"who", make_who_command},
+      {"stats", make_stats_command},   {"check", make_check_command},
+      {"wait", make_wait_command},     {"listen", make_listen_command},
+      {"quiz", make_quiz_command}};
   const auto named = first_command_word(argc, argv);
   const bool known = std::any_of(factories.begin(), factories.end(),
                                  [&](const auto& entry) { return entry.first == named; });

@@ -1,0 +1,51 @@
+// portkit ls [FILTER...]: sockets on this host with state, owner, service and exposure.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "portkit/output/socket_output.hpp"
+#include "socket_flags.hpp"
+
+namespace portkit::cli {
+
+Command make_ls_command(CLI::App& parent, const GlobalOptions& globals) {
+  auto flags = std::make_shared<SocketFlags>();
+  auto* app = parent.add_subcommand(
+      "ls", "sockets on this host: proto, local, peer, state, process, service, exposure");
+  add_socket_flags(*app, *flags, true);
+  app->footer(
+      "Examples:\n"
+      "  portkit ls                     listening TCP and bound UDP sockets (like ss -tulpn)\n"
+      "  portkit ls -a -t --port 5432   every TCP socket on or to port 5432\n"
+      "  portkit ls --state established --process nginx\n"
+      "  portkit ls -a --json | jq '.sockets[] | select(.exposure == \"all\")'\n"
+      "Owners come from /proc/*/fd; run as root to see other users' processes.");
+  return {app, [flags, &globals]() -> int {
+            auto options = socket_options(*flags);
+            if (!options) return fail("ls", options.error().message);
+            auto listing = list_sockets(*options);
+            if (!listing) return fail("ls", listing.error().message, kExitRuntime);
+            if (flags->json) {
+              auto sockets = nlohmann::json::array();
+              for (const auto& row : listing->rows) sockets.push_back(socket_json(row));
+              print_out(nlohmann::json{
+                            {"sockets", std::move(sockets)},
+                            {"backend",
+                             listing->backend == InventoryBackend::netlink ? "netlink" : "procfs"},
+                            {"owners_incomplete", listing->owners_hidden_for_lack_of_privilege}}
+                            .dump(2) +
+                        "\n");
+            } else {
+              print_out(render_sockets(*listing, resolve_style(globals)));
+            }
+            if (listing->owners_hidden_for_lack_of_privilege && !flags->json) {
+              fmt::print(stderr,
+                         "portkit: ls: some owners are hidden: other users' processes need root "
+                         "(sudo portkit ls) or CAP_SYS_PTRACE\n");
+            }
+            return kExitOk;
+          }};
+}
+
+}  // namespace portkit::cli

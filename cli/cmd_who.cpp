@@ -1,0 +1,184 @@
+// portkit who PORT[/udp]...: which processes own a port, and (--kill) free it.
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "portkit/output/socket_output.hpp"
+#include "socket_flags.hpp"
+
+namespace portkit::cli {
+namespace {
+
+struct WhoFlags {
+  std::vector<std::string> ports;
+  SocketFlags sockets;
+  bool kill = false;
+  std::string signal = "TERM";
+  bool yes = false;
+  bool dry_run = false;
+  bool wait = false;
+  std::string grace = "5s";
+  bool force = false;
+};
+
+std::optional<int> parse_signal(std::string text) {
+  if (!text.empty() && std::all_of(text.begin(), text.end(), ::isdigit)) {
+    const int number = std::stoi(text.substr(0, 3));
+    return number > 0 && number < 65 ? std::optional<int>(number) : std::nullopt;
+  }
+  std::transform(text.begin(), text.end(), text.begin(), ::toupper);
+  if (text.rfind("SIG", 0) == 0) text = text.substr(3);
+  const std::pair<const char*, int> names[] = {
+      {"TERM", SIGTERM}, {"KILL", SIGKILL}, {"INT", SIGINT},   {"HUP", SIGHUP},  {"QUIT", SIGQUIT},
+      {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"STOP", SIGSTOP}, {"CONT", SIGCONT}};
+  for (const auto& [name, number] : names) {
+    if (text == name) return number;
+  }
+  return std::nullopt;
+}
+
+bool is_listening(const SocketRow& row) {
+  return row.socket.proto == Proto::tcp ? row.socket.state == SocketState::listen
+                                        : row.socket.state == SocketState::close;
+}
+
+Result<SocketListing> owners_of(const WhoFlags& flags, const std::vector<PortSpecItem>& items) {
+  auto options = socket_options(flags.sockets);
+  if (!options) return options.error();
+  options->filter.all_states = true;
+  auto listing = list_sockets(*options);
+  if (!listing) return listing;
+  std::erase_if(listing->rows, [&](const SocketRow& row) {
+    return std::none_of(items.begin(), items.end(), [&](const PortSpecItem& item) {
+      return item.ports.contains(row.socket.local_port) &&
+             (!item.proto || *item.proto == row.socket.proto);
+    });
+  });
+  return listing;
+}
+
+int kill_owners(const WhoFlags& flags, const std::vector<PortSpecItem>& items,
+                const SocketListing& listing) {
+  const auto signal = parse_signal(flags.signal);
+  if (!signal) return fail("who", "--signal: unknown signal '" + flags.signal + "'");
+  std::set<int> targets;
+  for (const auto& row : listing.rows) {
+    if (!is_listening(row)) continue;
+    for (const auto& process : row.processes) {
+      if (process.pid > 1 && process.pid != getpid()) targets.insert(process.pid);
+    }
+  }
+  if (targets.empty()) {
+    fmt::print(stderr, "portkit: who: nothing to kill{}\n",
+               listing.owners_hidden_for_lack_of_privilege ? " that this user may see" : "");
+    return kExitNegative;
+  }
+  std::string list;
+  for (const int pid : targets) list += fmt::format("{}{}", list.empty() ? "" : " ", pid);
+  if (flags.dry_run) {
+    fmt::print("would send SIG{} to {}\n", flags.signal, list);
+    return kExitOk;
+  }
+  if (!flags.yes) {
+    if (isatty(STDIN_FILENO) != 1) {
+      return fail("who", "--kill needs --yes when stdin is not a terminal");
+    }
+    fmt::print(stderr, "send signal {} to {}? [y/N] ", *signal, list);
+    std::string answer;
+    std::getline(std::cin, answer);
+    if (answer != "y" && answer != "Y" && answer != "yes")
+      return fail("who", "nothing sent", kExitNegative);
+  }
+  int failures = 0;
+  for (const int pid : targets) {
+    if (::kill(pid, *signal) == 0) {
+      fmt::print("sent signal {} to {}\n", *signal, pid);
+    } else {
+      ++failures;
+      fmt::print(stderr, "portkit: who: cannot signal {}: {}\n", pid, std::strerror(errno));
+    }
+  }
+  if (!flags.wait) return failures ? kExitRuntime : kExitOk;
+  const auto grace = duration_flag("--grace", flags.grace);
+  if (!grace) return fail("who", grace.error().message);
+  const auto port_free = [&] {
+    const auto now = owners_of(flags, items);
+    return now && std::none_of(now->rows.begin(), now->rows.end(), is_listening);
+  };
+  const auto deadline = std::chrono::steady_clock::now() + *grace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (port_free()) return fmt::print("port is free\n"), kExitOk;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (flags.force) {
+    for (const int pid : targets) {
+      if (::kill(pid, SIGKILL) == 0) fmt::print("sent signal {} to {}\n", SIGKILL, pid);
+    }
+    for (int i = 0; i < 100 && !port_free(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (port_free()) return fmt::print("port is free\n"), kExitOk;
+  return fail("who", "the port is still in use after " + flags.grace, kExitNegative);
+}
+
+int run_who(const WhoFlags& flags, const GlobalOptions& globals) {
+  std::vector<PortSpecItem> items;
+  for (const auto& text : flags.ports) {
+    auto spec = parse_port_spec(text);
+    if (!spec) return fail("who", spec.error().message);
+    items.insert(items.end(), spec->items.begin(), spec->items.end());
+  }
+  auto listing = owners_of(flags, items);
+  if (!listing) return fail("who", listing.error().message, kExitRuntime);
+  if (!flags.kill) {
+    if (listing->rows.empty()) {
+      fmt::print(stderr, "portkit: who: nothing owns {}\n", fmt::join(flags.ports, " "));
+      return kExitNegative;
+    }
+    if (flags.sockets.json) {
+      auto sockets = nlohmann::json::array();
+      for (const auto& row : listing->rows) sockets.push_back(socket_json(row));
+      print_out(nlohmann::json{{"sockets", std::move(sockets)}}.dump(2) + "\n");
+    } else {
+      print_out(render_sockets(*listing, resolve_style(globals)));
+    }
+    return kExitOk;
+  }
+  print_out(render_sockets(*listing, resolve_style(globals)));
+  return kill_owners(flags, items, *listing);
+}
+
+}  // namespace
+
+Command make_who_command(CLI::App& parent, const GlobalOptions& globals) {
+  auto flags = std::make_shared<WhoFlags>();
+  auto* app = parent.add_subcommand("who", "which processes own a port; --kill frees it");
+  app->add_option("port", flags->ports,
+                  "PORT, PORT/udp, a range or a service name; several allowed")
+      ->required();
+  add_socket_flags(*app, flags->sockets, false);
+  app->add_flag("--kill", flags->kill, "signal the listening owners (asks first on a terminal)");
+  app->add_option("--signal", flags->signal, "signal for --kill (TERM, KILL, HUP, INT or a number)")
+      ->capture_default_str();
+  app->add_flag("-y,--yes", flags->yes, "do not ask before --kill");
+  app->add_flag("--dry-run", flags->dry_run, "show what --kill would do");
+  app->add_flag("--wait", flags->wait, "after --kill, wait until the port is free");
+  app->add_option("--grace", flags->grace, "how long --wait waits")->capture_default_str();
+  app->add_flag("--force", flags->force, "after --grace, send SIGKILL");
+  app->footer(
+      "Examples:\n"
+      "  portkit who 8080\n"
+      "  portkit who 3000 8080-8090 53/udp --json\n"
+      "  portkit who 8080 --kill --yes --wait --force\n"
+      "Never signals PID 1 or itself. Exit 1 when nothing owns the port.");
+  return {app, [flags, &globals] { return run_who(*flags, globals); }};
+}
+
+}  // namespace portkit::cli

@@ -1,0 +1,78 @@
+#include "socket_flags.hpp"
+
+namespace portkit::cli {
+namespace {
+
+Result<std::vector<PortRange>> port_ranges(const std::vector<std::string>& specs,
+                                           const char* flag) {
+  std::vector<PortRange> ranges;
+  for (const auto& text : specs) {
+    auto spec = parse_port_spec(text, {.allow_zero = true});
+    if (!spec) return make_error(std::string(flag) + ": " + spec.error().message);
+    for (const auto& item : spec->items) ranges.push_back(item.ports);
+  }
+  return ranges;
+}
+
+}  // namespace
+
+void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags) {
+  app.add_flag("-t,--tcp", flags.tcp, "TCP sockets");
+  app.add_flag("-u,--udp", flags.udp, "UDP sockets");
+  app.add_flag("-4", flags.ipv4, "IPv4 only");
+  app.add_flag("-6", flags.ipv6, "IPv6 only");
+  if (with_view_flags) {
+    app.add_flag("-l,--listening", flags.listening,
+                 "listening TCP and bound UDP sockets (the default)");
+    app.add_flag("-a,--all", flags.all, "every state");
+    app.add_option("--state", flags.states,
+                   "a state (listen, established, time-wait...) or group (connected, synchronized, "
+                   "bucket, big, all); repeatable");
+    app.add_option("--port", flags.ports, "local or peer port spec (22, 8000-9000, ssh)");
+    app.add_option("--sport", flags.sports, "local port spec");
+    app.add_option("--dport", flags.dports, "peer port spec");
+  }
+  app.add_option("--pid", flags.pid, "sockets of this process");
+  app.add_option("--user", flags.user, "sockets of this user (name or uid)");
+  app.add_option("--process", flags.process, "sockets of processes with this command name");
+  app.add_flag("-n,--numeric", flags.numeric, "no service or user names");
+  app.add_flag("--procfs", flags.procfs,
+               "read /proc/net instead of netlink (the automatic fallback)");
+  app.add_flag("--json", flags.json, "JSON: one document");
+}
+
+Result<ListOptions> socket_options(const SocketFlags& flags) {
+  ListOptions options;
+  options.query.tcp = flags.tcp || !flags.udp;
+  options.query.udp = flags.udp || !flags.tcp;
+  options.query.ipv4 = flags.ipv4 || !flags.ipv6;
+  options.query.ipv6 = flags.ipv6 || !flags.ipv4;
+  options.query.backend = flags.procfs ? InventoryBackend::procfs : InventoryBackend::automatic;
+  options.numeric = flags.numeric;
+  auto& filter = options.filter;
+  filter.all_states = flags.all;
+  for (const auto& text : flags.states) {
+    auto states = parse_state_filter(text);
+    if (!states) return make_error("--state: " + states.error().message);
+    filter.states |= *states;
+  }
+  for (const auto& [specs, flag, target] :
+       {std::tuple{&flags.ports, "--port", &filter.any_port},
+        std::tuple{&flags.sports, "--sport", &filter.local_port},
+        std::tuple{&flags.dports, "--dport", &filter.peer_port}}) {
+    auto ranges = port_ranges(*specs, flag);
+    if (!ranges) return ranges.error();
+    *target = std::move(ranges).value();
+  }
+  // A port filter without a state asks about every state, as `ss sport = :8080` does.
+  if (!flags.listening && filter.states == 0 &&
+      (!filter.any_port.empty() || !filter.local_port.empty() || !filter.peer_port.empty())) {
+    filter.all_states = true;
+  }
+  filter.pid = flags.pid;
+  if (!flags.user.empty()) filter.user = flags.user;
+  if (!flags.process.empty()) filter.process = flags.process;
+  return options;
+}
+
+}  // namespace portkit::cli

@@ -1,0 +1,103 @@
+#pragma once
+// Local sockets: records from netlink NETLINK_SOCK_DIAG (what ss uses) or /proc/net, and the
+// processes that own them. Decoding is pure (bytes or text in, records out); src/sys-style
+// fetching lives in inventory_sys.cpp.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portkit/proto.hpp"
+#include "portkit/result.hpp"
+#include "portkit/spec.hpp"
+
+namespace portkit {
+
+// Kernel TCP state numbers (include/net/tcp_states.h); UDP uses ESTABLISHED and CLOSE.
+enum class SocketState : std::uint8_t {
+  established = 1,
+  syn_sent,
+  syn_recv,
+  fin_wait1,
+  fin_wait2,
+  time_wait,
+  close,
+  close_wait,
+  last_ack,
+  listen,
+  closing,
+  new_syn_recv,
+};
+
+// "LISTEN", "ESTABLISHED", "TIME_WAIT"... as the issue and netstat name them; an unconnected
+// UDP socket is "UNCONN" as ss says.
+std::string_view socket_state_name(SocketState state, Proto proto);
+std::optional<SocketState> parse_socket_state(std::string_view name, Proto proto);
+
+struct SocketRecord {
+  Proto proto = Proto::tcp;
+  IpAddress local;
+  std::uint16_t local_port = 0;
+  IpAddress peer;
+  std::uint16_t peer_port = 0;
+  SocketState state = SocketState::close;
+  std::uint32_t uid = 0;
+  std::uint64_t inode = 0;
+  std::uint32_t receive_queue = 0;
+  std::uint32_t send_queue = 0;
+};
+
+enum class Exposure : std::uint8_t { loopback, all_interfaces, one_address };
+Exposure exposure_of(const IpAddress& local);
+std::string_view exposure_name(Exposure exposure);  // "loopback", "all", "address"
+
+// One netlink message payload (struct inet_diag_msg and its attributes).
+std::optional<SocketRecord> parse_inet_diag_message(std::span<const std::uint8_t> payload,
+                                                    Proto proto);
+
+// /proc/net/{tcp,tcp6,udp,udp6} text; lines that do not parse are skipped.
+std::vector<SocketRecord> parse_proc_net(std::string_view text, Proto proto, bool is_v6);
+
+enum class InventoryBackend : std::uint8_t { automatic, netlink, procfs };
+
+struct InventoryQuery {
+  bool tcp = true;
+  bool udp = true;
+  bool ipv4 = true;
+  bool ipv6 = true;
+  std::uint32_t tcp_states = ~0u;  // bit per SocketState: ask the kernel only for these
+  InventoryBackend backend = InventoryBackend::automatic;
+};
+
+struct Inventory {
+  std::vector<SocketRecord> sockets;
+  InventoryBackend used = InventoryBackend::netlink;
+};
+
+Result<Inventory> read_inventory(const InventoryQuery& query);
+
+struct ProcessInfo {
+  int pid = 0;
+  std::string command;  // /proc/PID/comm
+  std::string cmdline;
+  std::string container;  // short container id from the cgroup, if any
+};
+
+struct Owners {
+  // inode -> processes holding it (several when a socket is shared after fork).
+  std::vector<std::pair<std::uint64_t, std::vector<ProcessInfo>>> by_inode;
+  bool hidden_for_lack_of_privilege = false;  // some /proc/PID/fd could not be read
+
+  [[nodiscard]] const std::vector<ProcessInfo>* find(std::uint64_t inode) const;
+};
+
+// One pass over /proc/*/fd. Sockets shared by several processes have several owners, so the
+// walk goes to the end unless `stop_when_all_found` (one owner each is enough).
+Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found = false);
+
+// Container id from /proc/PID/cgroup text (docker, containerd, cri-o, podman); empty if none.
+std::string container_from_cgroup(std::string_view cgroup_text);
+
+}  // namespace portkit

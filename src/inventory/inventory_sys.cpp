@@ -1,0 +1,123 @@
+// The kernel side of the inventory: a NETLINK_SOCK_DIAG dump (libmnl), or /proc/net text.
+#include <libmnl/libmnl.h>
+#include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "portkit/inventory.hpp"
+#include "sys/file.hpp"
+
+namespace portkit {
+namespace {
+
+struct SocketCloser {
+  void operator()(mnl_socket* socket) const { mnl_socket_close(socket); }
+};
+using NetlinkSocket = std::unique_ptr<mnl_socket, SocketCloser>;
+
+struct DumpContext {
+  Proto proto;
+  std::vector<SocketRecord>* out;
+};
+
+int on_message(const nlmsghdr* header, void* data) {
+  auto* context = static_cast<DumpContext*>(data);
+  const auto* payload = static_cast<const std::uint8_t*>(mnl_nlmsg_get_payload(header));
+  const auto length = mnl_nlmsg_get_payload_len(header);
+  if (auto record = parse_inet_diag_message({payload, length}, context->proto)) {
+    context->out->push_back(*record);
+  }
+  return MNL_CB_OK;
+}
+
+Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, std::uint32_t states,
+                  std::vector<SocketRecord>& out) {
+  alignas(nlmsghdr) char request[MNL_SOCKET_BUFFER_SIZE];
+  auto* header = mnl_nlmsg_put_header(request);
+  header->nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  header->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+  const auto sequence = static_cast<unsigned>(time(nullptr)) + family * 2 + (proto == Proto::udp);
+  header->nlmsg_seq = sequence;
+  auto* diag =
+      static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(header, sizeof(inet_diag_req_v2)));
+  diag->sdiag_family = family;
+  diag->sdiag_protocol = proto == Proto::tcp ? IPPROTO_TCP : IPPROTO_UDP;
+  diag->idiag_states = states;
+  if (mnl_socket_sendto(socket, header, header->nlmsg_len) < 0) {
+    return make_error(std::string("netlink send: ") + std::strerror(errno), errno);
+  }
+  const auto port_id = mnl_socket_get_portid(socket);
+  // Big reads: a dump of tens of thousands of sockets arrives in few system calls.
+  static thread_local std::vector<char> buffer(1 << 17);
+  DumpContext context{proto, &out};
+  while (true) {
+    const auto got = mnl_socket_recvfrom(socket, buffer.data(), buffer.size());
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return make_error(std::string("netlink receive: ") + std::strerror(errno), errno);
+    }
+    const int status = mnl_cb_run(buffer.data(), static_cast<size_t>(got), sequence, port_id,
+                                  on_message, &context);
+    if (status == MNL_CB_STOP) return true;
+    if (status == MNL_CB_ERROR) {
+      return make_error(std::string("netlink dump: ") + std::strerror(errno), errno);
+    }
+  }
+}
+
+Result<Inventory> from_netlink(const InventoryQuery& query) {
+  NetlinkSocket socket(mnl_socket_open(NETLINK_SOCK_DIAG));
+  if (!socket) return make_error(std::string("netlink socket: ") + std::strerror(errno), errno);
+  if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    return make_error(std::string("netlink bind: ") + std::strerror(errno), errno);
+  }
+  Inventory inventory;
+  inventory.used = InventoryBackend::netlink;
+  for (const auto family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
+    if ((family == AF_INET && !query.ipv4) || (family == AF_INET6 && !query.ipv6)) continue;
+    for (const auto proto : {Proto::tcp, Proto::udp}) {
+      if ((proto == Proto::tcp && !query.tcp) || (proto == Proto::udp && !query.udp)) continue;
+      auto done = dump(socket.get(), family, proto, query.tcp_states, inventory.sockets);
+      if (!done) return done.error();
+    }
+  }
+  return inventory;
+}
+
+Result<Inventory> from_procfs(const InventoryQuery& query) {
+  Inventory inventory;
+  inventory.used = InventoryBackend::procfs;
+  for (const auto& [name, proto, is_v6] :
+       {std::tuple{"tcp", Proto::tcp, false}, std::tuple{"tcp6", Proto::tcp, true},
+        std::tuple{"udp", Proto::udp, false}, std::tuple{"udp6", Proto::udp, true}}) {
+    if ((proto == Proto::tcp && !query.tcp) || (proto == Proto::udp && !query.udp)) continue;
+    if ((is_v6 && !query.ipv6) || (!is_v6 && !query.ipv4)) continue;
+    const auto text = sys::read_text_file(std::string("/proc/net/") + name);
+    if (!text) {
+      if (text.error().sys_errno == ENOENT) continue;  // no IPv6 on this host
+      return text.error();
+    }
+    for (auto& record : parse_proc_net(*text, proto, is_v6)) {
+      if (query.tcp_states & (1u << static_cast<unsigned>(record.state))) {
+        inventory.sockets.push_back(record);
+      }
+    }
+  }
+  return inventory;
+}
+
+}  // namespace
+
+Result<Inventory> read_inventory(const InventoryQuery& query) {
+  if (query.backend == InventoryBackend::procfs) return from_procfs(query);
+  auto netlink = from_netlink(query);
+  if (netlink || query.backend == InventoryBackend::netlink) return netlink;
+  return from_procfs(query);  // netlink unavailable (old kernel, seccomp): fall back
+}
+
+}  // namespace portkit

@@ -1,0 +1,174 @@
+#include <linux/inet_diag.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+
+#include <array>
+#include <cstring>
+#include <tuple>
+
+#include "portkit/inventory.hpp"
+#include "text_util.hpp"
+
+namespace portkit {
+namespace {
+
+constexpr std::array<std::string_view, 13> kStateNames{
+    "UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
+    "CLOSED",  "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "CLOSING",   "SYN_RECV"};
+
+IpAddress address_from(const std::uint32_t words[4], bool is_v6) {
+  IpAddress address;
+  address.is_v6 = is_v6;
+  std::memcpy(address.bytes.data(), words, is_v6 ? 16 : 4);
+  return address;
+}
+
+std::optional<std::uint64_t> parse_hex(std::string_view text) {
+  if (text.empty() || text.size() > 16) return std::nullopt;
+  std::uint64_t value = 0;
+  for (const char c : text) {
+    value <<= 4;
+    if (c >= '0' && c <= '9') {
+      value |= static_cast<std::uint64_t>(c - '0');
+    } else if (c >= 'A' && c <= 'F') {
+      value |= static_cast<std::uint64_t>(c - 'A' + 10);
+    } else if (c >= 'a' && c <= 'f') {
+      value |= static_cast<std::uint64_t>(c - 'a' + 10);
+    } else {
+      return std::nullopt;
+    }
+  }
+  return value;
+}
+
+// "0100007F:1F90": the address as the kernel's 32-bit words in host order, printed in hex.
+std::optional<std::pair<IpAddress, std::uint16_t>> parse_proc_address(std::string_view text,
+                                                                      bool is_v6) {
+  const auto colon = text.find(':');
+  const std::size_t hex_length = is_v6 ? 32 : 8;
+  if (colon != hex_length) return std::nullopt;
+  const auto port = parse_hex(text.substr(colon + 1));
+  if (!port || *port > 65535 || text.size() - colon - 1 != 4) return std::nullopt;
+  std::uint32_t words[4] = {};
+  for (std::size_t i = 0; i < hex_length / 8; ++i) {
+    const auto word = parse_hex(text.substr(i * 8, 8));
+    if (!word) return std::nullopt;
+    words[i] = static_cast<std::uint32_t>(*word);
+  }
+  return std::pair{address_from(words, is_v6), static_cast<std::uint16_t>(*port)};
+}
+
+}  // namespace
+
+std::string_view socket_state_name(SocketState state, Proto proto) {
+  if (proto == Proto::udp && state == SocketState::close) return "UNCONN";
+  const auto index = static_cast<std::size_t>(state);
+  return index < kStateNames.size() ? kStateNames[index] : "UNKNOWN";
+}
+
+std::optional<SocketState> parse_socket_state(std::string_view name, Proto proto) {
+  if (proto == Proto::udp && iequals(name, "unconn")) return SocketState::close;
+  for (std::size_t i = 1; i < kStateNames.size() - 1; ++i) {
+    if (iequals(name, kStateNames[i])) return static_cast<SocketState>(i);
+  }
+  return std::nullopt;
+}
+
+Exposure exposure_of(const IpAddress& local) {
+  const auto& b = local.bytes;
+  if (!local.is_v6) {
+    if (b[0] == 127) return Exposure::loopback;
+    if (b[0] == 0 && b[1] == 0 && b[2] == 0 && b[3] == 0) return Exposure::all_interfaces;
+    return Exposure::one_address;
+  }
+  const bool zero_prefix = std::all_of(b.begin(), b.begin() + 15, [](auto x) { return x == 0; });
+  if (zero_prefix && b[15] == 1) return Exposure::loopback;
+  if (zero_prefix && b[15] == 0) return Exposure::all_interfaces;
+  // IPv4-mapped loopback (::ffff:127.x.x.x)
+  const bool mapped = std::all_of(b.begin(), b.begin() + 10, [](auto x) { return x == 0; }) &&
+                      b[10] == 0xff && b[11] == 0xff;
+  if (mapped && b[12] == 127) return Exposure::loopback;
+  return Exposure::one_address;
+}
+
+std::string_view exposure_name(Exposure exposure) {
+  switch (exposure) {
+    case Exposure::loopback:
+      return "loopback";
+    case Exposure::all_interfaces:
+      return "all";
+    case Exposure::one_address:
+      return "address";
+  }
+  return "unknown";
+}
+
+std::optional<SocketRecord> parse_inet_diag_message(std::span<const std::uint8_t> payload,
+                                                    Proto proto) {
+  if (payload.size() < sizeof(inet_diag_msg)) return std::nullopt;
+  inet_diag_msg message{};
+  std::memcpy(&message, payload.data(), sizeof message);
+  if (message.idiag_family != AF_INET && message.idiag_family != AF_INET6) return std::nullopt;
+  if (message.idiag_state < 1 || message.idiag_state > 12) return std::nullopt;
+  const bool is_v6 = message.idiag_family == AF_INET6;
+  SocketRecord record;
+  record.proto = proto;
+  record.local = address_from(message.id.idiag_src, is_v6);
+  record.peer = address_from(message.id.idiag_dst, is_v6);
+  record.local_port = ntohs(message.id.idiag_sport);
+  record.peer_port = ntohs(message.id.idiag_dport);
+  record.state = static_cast<SocketState>(message.idiag_state);
+  record.uid = message.idiag_uid;
+  record.inode = message.idiag_inode;
+  record.receive_queue = message.idiag_rqueue;
+  record.send_queue = message.idiag_wqueue;
+  return record;
+}
+
+std::vector<SocketRecord> parse_proc_net(std::string_view text, Proto proto, bool is_v6) {
+  std::vector<SocketRecord> records;
+  bool header = true;
+  while (!text.empty()) {
+    const auto newline = text.find('\n');
+    const auto line = text.substr(0, newline);
+    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+    if (std::exchange(header, false)) continue;
+    // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
+    std::array<std::string_view, 10> fields{};
+    std::size_t count = 0;
+    std::size_t pos = 0;
+    while (count < fields.size()) {
+      const auto start = line.find_first_not_of(' ', pos);
+      if (start == std::string_view::npos) break;
+      const auto end = std::min(line.find(' ', start), line.size());
+      fields[count++] = line.substr(start, end - start);
+      pos = end;
+    }
+    if (count < fields.size()) continue;
+    const auto local = parse_proc_address(fields[1], is_v6);
+    const auto peer = parse_proc_address(fields[2], is_v6);
+    const auto state = parse_hex(fields[3]);
+    const auto queues = fields[4].find(':');
+    const auto uid = parse_decimal(fields[7]);
+    const auto inode = parse_decimal(fields[9]);
+    if (!local || !peer || !state || *state < 1 || *state > 12 ||
+        queues == std::string_view::npos || !uid || !inode || *uid > UINT32_MAX) {
+      continue;
+    }
+    const auto send_queue = parse_hex(fields[4].substr(0, queues));
+    const auto receive_queue = parse_hex(fields[4].substr(queues + 1));
+    SocketRecord record;
+    record.proto = proto;
+    std::tie(record.local, record.local_port) = *local;
+    std::tie(record.peer, record.peer_port) = *peer;
+    record.state = static_cast<SocketState>(*state);
+    record.uid = static_cast<std::uint32_t>(*uid);
+    record.inode = *inode;
+    record.send_queue = static_cast<std::uint32_t>(send_queue.value_or(0));
+    record.receive_queue = static_cast<std::uint32_t>(receive_queue.value_or(0));
+    records.push_back(record);
+  }
+  return records;
+}
+
+}  // namespace portkit

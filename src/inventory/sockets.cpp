@@ -1,0 +1,183 @@
+#include "portkit/sockets.hpp"
+
+#include <pwd.h>
+
+#include <algorithm>
+#include <map>
+#include <unordered_map>
+
+#include "portkit/registry.hpp"
+#include "text_util.hpp"
+
+namespace portkit {
+namespace {
+
+constexpr std::uint32_t bit(SocketState state) {
+  return 1u << static_cast<unsigned>(state);
+}
+
+constexpr std::uint32_t kAllStates = 0x1ffe;  // states 1..12
+constexpr std::uint32_t kConnected =
+    kAllStates & ~(bit(SocketState::listen) | bit(SocketState::close));
+constexpr std::uint32_t kBucket = bit(SocketState::syn_recv) | bit(SocketState::time_wait);
+
+bool in_ranges(std::uint16_t port, const std::vector<PortRange>& ranges) {
+  return std::any_of(ranges.begin(), ranges.end(),
+                     [&](PortRange range) { return range.contains(port); });
+}
+
+std::string user_name(std::uint32_t uid, bool numeric) {
+  static std::unordered_map<std::uint32_t, std::string> cache;
+  if (numeric) return std::to_string(uid);
+  if (const auto it = cache.find(uid); it != cache.end()) return it->second;
+  passwd entry{};
+  passwd* found = nullptr;
+  char buffer[4096];
+  std::string name = std::to_string(uid);
+  if (getpwuid_r(uid, &entry, buffer, sizeof buffer, &found) == 0 && found) name = found->pw_name;
+  cache.emplace(uid, name);
+  return name;
+}
+
+}  // namespace
+
+Result<std::uint32_t> parse_state_filter(std::string_view text) {
+  const auto name = to_lower(text);
+  if (name == "all") return kAllStates;
+  if (name == "connected") return kConnected;
+  if (name == "synchronized") return kConnected & ~bit(SocketState::syn_sent);
+  if (name == "bucket") return kBucket;
+  if (name == "big") return kAllStates & ~kBucket;
+  // ss spells them established, syn-sent, fin-wait-1...; netstat ESTABLISHED, SYN_SENT, FIN_WAIT1.
+  std::string canonical;
+  for (const char c : name) {
+    if (c != '-' && c != '_') canonical += c;
+  }
+  const std::pair<std::string_view, SocketState> names[] = {
+      {"established", SocketState::established},
+      {"estab", SocketState::established},
+      {"synsent", SocketState::syn_sent},
+      {"synrecv", SocketState::syn_recv},
+      {"finwait1", SocketState::fin_wait1},
+      {"finwait2", SocketState::fin_wait2},
+      {"timewait", SocketState::time_wait},
+      {"closed", SocketState::close},
+      {"close", SocketState::close},
+      {"unconn", SocketState::close},
+      {"closewait", SocketState::close_wait},
+      {"lastack", SocketState::last_ack},
+      {"listen", SocketState::listen},
+      {"listening", SocketState::listen},
+      {"closing", SocketState::closing}};
+  for (const auto& [known, state] : names) {
+    if (canonical == known) return bit(state);
+  }
+  return make_error("unknown state " + quoted(text) +
+                    " (use a state such as listen or established, or all, connected, "
+                    "synchronized, bucket, big)");
+}
+
+bool passes(const SocketRecord& socket, const SocketFilter& filter) {
+  if (filter.states != 0) {
+    if (!(filter.states & bit(socket.state))) return false;
+  } else if (!filter.all_states) {
+    const bool listening = socket.proto == Proto::tcp ? socket.state == SocketState::listen
+                                                      : socket.state == SocketState::close;
+    if (!listening) return false;
+  }
+  if (!filter.any_port.empty() && !in_ranges(socket.local_port, filter.any_port) &&
+      !in_ranges(socket.peer_port, filter.any_port)) {
+    return false;
+  }
+  if (!filter.local_port.empty() && !in_ranges(socket.local_port, filter.local_port)) return false;
+  if (!filter.peer_port.empty() && !in_ranges(socket.peer_port, filter.peer_port)) return false;
+  return true;
+}
+
+Result<SocketListing> list_sockets(const ListOptions& options) {
+  auto query = options.query;
+  const auto& filter = options.filter;
+  // Ask the kernel only for the states the view shows: the default listening view then
+  // never sees the (possibly tens of thousands of) connected sockets.
+  if (filter.states != 0) {
+    query.tcp_states = filter.states;
+  } else if (!filter.all_states) {
+    query.tcp_states = bit(SocketState::listen) | bit(SocketState::close);
+  }
+  auto inventory = read_inventory(query);
+  if (!inventory) return inventory.error();
+  SocketListing listing;
+  listing.backend = inventory->used;
+  std::vector<std::uint64_t> inodes;
+  for (const auto& socket : inventory->sockets) {
+    if (!passes(socket, filter)) continue;
+    SocketRow row;
+    row.socket = socket;
+    row.exposure = exposure_of(socket.local);
+    row.user = user_name(socket.uid, options.numeric);
+    if (!options.numeric)
+      row.service = std::string(registry::service_name(socket.local_port, socket.proto));
+    if (socket.inode != 0) inodes.push_back(socket.inode);
+    listing.rows.push_back(std::move(row));
+  }
+  if (filter.user) {
+    std::erase_if(listing.rows, [&](const SocketRow& row) {
+      return row.user != *filter.user && std::to_string(row.socket.uid) != *filter.user &&
+             user_name(row.socket.uid, false) != *filter.user;
+    });
+  }
+  const bool need_owners = options.owners || filter.pid || filter.process;
+  if (need_owners) {
+    const auto owners = find_owners(inodes);
+    listing.owners_shown = options.owners;
+    listing.owners_hidden_for_lack_of_privilege = owners.hidden_for_lack_of_privilege;
+    for (auto& row : listing.rows) {
+      if (const auto* processes = owners.find(row.socket.inode)) row.processes = *processes;
+    }
+    std::erase_if(listing.rows, [&](const SocketRow& row) {
+      if (filter.pid && std::none_of(row.processes.begin(), row.processes.end(),
+                                     [&](const ProcessInfo& p) { return p.pid == *filter.pid; })) {
+        return true;
+      }
+      return filter.process &&
+             std::none_of(row.processes.begin(), row.processes.end(),
+                          [&](const ProcessInfo& p) { return p.command == *filter.process; });
+    });
+  }
+  std::sort(listing.rows.begin(), listing.rows.end(), [](const SocketRow& a, const SocketRow& b) {
+    return std::tie(a.socket.proto, a.socket.local_port, a.socket.local.bytes, a.socket.peer_port) <
+           std::tie(b.socket.proto, b.socket.local_port, b.socket.local.bytes, b.socket.peer_port);
+  });
+  return listing;
+}
+
+SocketStats compute_stats(const std::vector<SocketRecord>& sockets, const HostPortConfig& host,
+                          std::size_t top_destinations) {
+  SocketStats stats;
+  stats.ephemeral = host.ephemeral;
+  std::map<std::pair<std::array<std::uint8_t, 17>, std::uint16_t>, PortPressure> by_peer;
+  for (const auto& socket : sockets) {
+    const auto proto_index = socket.proto == Proto::tcp ? 0 : 1;
+    const auto state = static_cast<std::size_t>(socket.state);
+    if (state < 13) ++stats.by_state[proto_index][state];
+    (socket.proto == Proto::tcp ? stats.total_tcp : stats.total_udp) += 1;
+    const bool outgoing = socket.proto == Proto::tcp && socket.state != SocketState::listen &&
+                          socket.peer_port != 0 && host.in_ephemeral(socket.local_port);
+    if (!outgoing) continue;
+    std::array<std::uint8_t, 17> key{};
+    std::copy(socket.peer.bytes.begin(), socket.peer.bytes.end(), key.begin());
+    key[16] = socket.peer.is_v6;
+    auto& pressure = by_peer[{key, socket.peer_port}];
+    pressure.peer = socket.peer;
+    pressure.peer_port = socket.peer_port;
+    pressure.ephemeral_size = host.ephemeral.size();
+    ++pressure.connections;
+  }
+  for (auto& [key, pressure] : by_peer) stats.pressure.push_back(pressure);
+  std::sort(stats.pressure.begin(), stats.pressure.end(),
+            [](const auto& a, const auto& b) { return a.connections > b.connections; });
+  if (stats.pressure.size() > top_destinations) stats.pressure.resize(top_destinations);
+  return stats;
+}
+
+}  // namespace portkit

@@ -13,7 +13,7 @@ namespace portkit::cli {
 namespace {
 
 constexpr const char* kDescription =
-    "portkit: every port task in one tool (ports, services, ranges, reachability).\n"
+    "portkit: every port task in one tool (ports, ranges, local sockets, reachability).\n"
     "Run `portkit COMMAND --help` for a command's options and examples.";
 
 // The first word that is not an option (nor the value of --color): the command's name.
@@ -49,6 +49,8 @@ int run(int argc, char** argv) {
       "  portkit lookup 5432            what is port 5432?\n"
       "  portkit lookup postgres 53/udp 30000-32767 database\n"
       "  portkit ranges --json          IANA ranges and this host's ephemeral range\n"
+      "  portkit ls                     listening sockets with their processes\n"
+      "  portkit who 8080 --kill        free a port\n"
       "  portkit check localhost:5432 [::1]:22 127.0.0.1:53/udp\n"
       "  portkit wait db:5432 -- ./start-app\n"
       "  portkit listen 8080 --mode http\n"

@@ -6,12 +6,14 @@
 #include <string_view>
 
 #include "portkit/curated_format.hpp"
+#include "portkit/inventory.hpp"
 #include "portkit/listen.hpp"
 #include "portkit/lookup.hpp"
 #include "portkit/probe.hpp"
 #include "portkit/quiz.hpp"
 #include "portkit/ranges.hpp"
 #include "portkit/services_format.hpp"
+#include "portkit/sockets.hpp"
 #include "portkit/spec.hpp"
 #include "portkit/top_ports.hpp"
 #include "portkit/wait.hpp"
@@ -66,7 +68,7 @@ void fuzz_duration(std::string_view text) {
 }
 
 void fuzz_files(std::uint8_t which, std::string_view text) {
-  switch (which % 6) {
+  switch (which % 10) {
     case 0:
       if (const auto lines = portkit::parse_services(text)) {
         for (const auto& line : *lines)
@@ -89,8 +91,30 @@ void fuzz_files(std::uint8_t which, std::string_view text) {
     case 4:
       for (const auto& row : portkit::parse_nmap_services(text)) require(row.frequency >= 0);
       break;
-    default:
+    case 5:
       if (const auto answer = portkit::parse_quiz_answer(text, 4)) require(*answer < 4);
+      break;
+    case 6:
+      for (const auto is_v6 : {false, true}) {
+        for (const auto& record : portkit::parse_proc_net(text, portkit::Proto::tcp, is_v6)) {
+          require(record.local.is_v6 == is_v6);
+          require(static_cast<int>(record.state) >= 1 && static_cast<int>(record.state) <= 12);
+        }
+      }
+      break;
+    case 7: {
+      const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
+      if (const auto record =
+              portkit::parse_inet_diag_message({bytes, text.size()}, portkit::Proto::udp)) {
+        require(static_cast<int>(record->state) >= 1 && static_cast<int>(record->state) <= 12);
+      }
+      break;
+    }
+    case 8:
+      require(portkit::container_from_cgroup(text).size() <= 12);
+      break;
+    default:
+      (void)portkit::parse_state_filter(text);
       break;
   }
 }

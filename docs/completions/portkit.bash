@@ -2,7 +2,7 @@
 _portkit() {
   local cur prev words cword
   _init_completion || return
-  local commands="lookup ranges check wait listen quiz"
+  local commands="lookup ranges ls who stats check wait listen quiz"
   if [[ $cword -eq 1 ]]; then
     COMPREPLY=($(compgen -W "$commands --color --help --version" -- "$cur"))
     return
@@ -11,12 +11,16 @@ _portkit() {
     lookup) COMPREPLY=($(compgen -W "--all --json --help" -- "$cur")) ;;
     ranges) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
     quiz) COMPREPLY=($(compgen -W "--count --seed --json --help" -- "$cur")) ;;
+    ls) COMPREPLY=($(compgen -W "-t -u -4 -6 -l -a --state --port --sport --dport --pid --user --process -n --procfs --json --help" -- "$cur")) ;;
+    who) COMPREPLY=($(compgen -W "-t -u -4 -6 --pid --user --process -n --kill --signal --yes --dry-run --wait --grace --force --json --help" -- "$cur")) ;;
+    stats) COMPREPLY=($(compgen -W "--threshold --top --procfs --json --help" -- "$cur")) ;;
     check) COMPREPLY=($(compgen -W "--timeout --retries --udp -4 -6 --banner --all-addresses --json --help" -- "$cur")) ;;
     wait) COMPREPLY=($(compgen -W "--timeout --interval --attempt-timeout --http --closed --quiet -4 -6 --json --help" -- "$cur")) ;;
     listen) COMPREPLY=($(compgen -W "--mode --banner --bind --count --duration --udp --quiet --json --help" -- "$cur")) ;;
   esac
   case "$prev" in
     --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
+    --state) COMPREPLY=($(compgen -W "listen established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait close-wait last-ack closing closed all connected synchronized bucket big" -- "$cur")) ;;
     --mode|-m) COMPREPLY=($(compgen -W "echo http banner discard" -- "$cur")) ;;
   esac
 }

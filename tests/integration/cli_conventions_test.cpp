@@ -12,7 +12,8 @@ using testing_support::run_process;
 TEST(CliConventions, HelpListsCommandsAndShowsExamples) {
   const auto top = run_portkit({"--help"});
   EXPECT_EQ(top.exit_code, 0);
-  for (const auto* command : {"lookup", "ranges", "check", "wait", "listen", "quiz"}) {
+  for (const auto* command :
+       {"lookup", "ranges", "ls", "who", "stats", "check", "wait", "listen", "quiz"}) {
     EXPECT_NE(top.out.find(command), std::string::npos) << command;
     const auto help = run_portkit({command, "--help"});
     EXPECT_EQ(help.exit_code, 0) << command;

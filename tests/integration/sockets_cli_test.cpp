@@ -1,0 +1,195 @@
+// `portkit ls`, `who` and `stats` on real sockets, compared with `ss -tanup` in the same test.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <tuple>
+
+#include "process.hpp"
+#include "reachability_support.hpp"
+
+namespace portkit {
+namespace {
+
+using nlohmann::json;
+using namespace testing_support;
+
+// (proto, local, peer, state, pid) as both tools see it.
+using Key = std::tuple<std::string, std::string, std::string, std::string, int>;
+
+std::string endpoint_text(const std::string& address, int port) {
+  const auto port_text = port == 0 ? std::string("*") : std::to_string(port);
+  return address.find(':') == std::string::npos ? address + ":" + port_text
+                                                : "[" + address + "]:" + port_text;
+}
+
+bool involves(const std::string& endpoint, const std::set<int>& ports) {
+  const auto colon = endpoint.rfind(':');
+  const auto port = endpoint.substr(colon + 1);
+  return port != "*" && ports.count(std::stoi(port));
+}
+
+std::set<Key> portkit_keys(const std::set<int>& ports, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"ls", "-a", "--json"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const auto result = run_portkit(args);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  std::set<Key> keys;
+  const auto document = json::parse(result.out);
+  for (const auto& socket : document["sockets"]) {
+    const auto local = endpoint_text(socket["local_address"], socket["local_port"]);
+    const auto peer = endpoint_text(socket["peer_address"], socket["peer_port"]);
+    if (!involves(local, ports) && !involves(peer, ports)) continue;
+    for (const auto& process : socket["processes"]) {
+      keys.emplace(socket["proto"], local, peer, socket["state"], process["pid"]);
+    }
+  }
+  return keys;
+}
+
+std::set<Key> ss_keys(const std::set<int>& ports) {
+  const auto result = run_process({"ss", "-tanupH"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  std::set<Key> keys;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string proto, state, receive_queue, send_queue, local, peer, users;
+    fields >> proto >> state >> receive_queue >> send_queue >> local >> peer >> users;
+    if (!involves(local, ports) && !involves(peer, ports)) continue;
+    std::transform(state.begin(), state.end(), state.begin(), ::tolower);
+    std::replace(state.begin(), state.end(), '-', '_');
+    if (state == "estab") state = "established";
+    for (const auto* any : {"0.0.0.0:", "[::]:", "*:"}) {  // ss prints some wildcard peers as *
+      if (peer.rfind(any, 0) == 0 && peer.back() == '*')
+        peer = local.front() == '[' ? "[::]:*" : "0.0.0.0:*";
+    }
+    for (auto at = users.find("pid="); at != std::string::npos; at = users.find("pid=", at + 1)) {
+      keys.emplace(proto, local, peer, state, std::stoi(users.substr(at + 4)));
+    }
+  }
+  return keys;
+}
+
+TEST(SocketsCli, LsMatchesSs) {
+  BackgroundProcess tcp({PORTKIT_BINARY, "listen", "0", "--json"});
+  BackgroundProcess udp({PORTKIT_BINARY, "listen", "0/udp", "--json"});
+  BackgroundProcess v6({PORTKIT_BINARY, "listen", "0", "--bind", "::1", "--json"});
+  const auto tcp_port = std::to_string(listening_port(tcp));
+  const std::set<int> ports{std::stoi(tcp_port), listening_port(udp), listening_port(v6)};
+  ASSERT_EQ(ports.size(), 3u);
+  // An established pair, held open by a client process while both tools look.
+  BackgroundProcess client({"sh", "-c", "sleep 3 | nc 127.0.0.1 " + tcp_port});
+  std::set<Key> ours, theirs;
+  for (int attempt = 0; attempt < 20; ++attempt) {  // until the client has connected
+    usleep(100000);
+    ours = portkit_keys(ports);
+    theirs = ss_keys(ports);
+    if (ours.size() >= 5 && ours == theirs) break;
+  }
+  EXPECT_EQ(ours, theirs);
+  EXPECT_GE(ours.size(), 5u) << "listeners and both ends of the connection";
+}
+
+TEST(SocketsCli, ProcfsFallbackGivesTheSameRecords) {
+  BackgroundProcess tcp({PORTKIT_BINARY, "listen", "0", "--json"});
+  BackgroundProcess udp({PORTKIT_BINARY, "listen", "0/udp", "--bind", "::1", "--json"});
+  const std::set<int> ports{listening_port(tcp), listening_port(udp)};
+  const auto netlink = run_portkit({"ls", "-a", "--json"});
+  const auto procfs = run_portkit({"ls", "-a", "--json", "--procfs"});
+  ASSERT_EQ(netlink.exit_code, 0);
+  ASSERT_EQ(procfs.exit_code, 0);
+  EXPECT_EQ(json::parse(netlink.out)["backend"], "netlink");
+  EXPECT_EQ(json::parse(procfs.out)["backend"], "procfs");
+  const auto mine = [&](const std::string& text) {
+    std::set<std::string> rows;
+    const auto document = json::parse(text);
+    for (const auto& socket : document["sockets"]) {
+      if (!ports.count(socket["local_port"].get<int>())) continue;
+      rows.insert(socket.dump());
+    }
+    return rows;
+  };
+  EXPECT_EQ(mine(netlink.out), mine(procfs.out));
+  EXPECT_EQ(mine(netlink.out).size(), 2u);
+}
+
+TEST(SocketsCli, DefaultViewFiltersAndExposure) {
+  BackgroundProcess all({PORTKIT_BINARY, "listen", "0", "--bind", "0.0.0.0", "--json"});
+  const auto port = listening_port(all);
+  const auto result = run_portkit({"ls", "--json", "--sport", std::to_string(port), "-l"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto sockets = json::parse(result.out)["sockets"];
+  ASSERT_EQ(sockets.size(), 1u);
+  EXPECT_EQ(sockets[0]["exposure"], "all");
+  EXPECT_EQ(sockets[0]["state"], "listen");
+  EXPECT_EQ(sockets[0]["processes"][0]["command"], "portkit");
+  const auto by_process = run_portkit({"ls", "--json", "--process", "no-such-command"});
+  EXPECT_TRUE(json::parse(by_process.out)["sockets"].empty());
+  const auto bad = run_portkit({"ls", "--state", "sleepy"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err.rfind("portkit: ls: --state: unknown state 'sleepy'", 0), 0u) << bad.err;
+}
+
+TEST(SocketsCli, WhoFindsAndKillsTheOwner) {
+  BackgroundProcess server({PORTKIT_BINARY, "listen", "0", "--json"});
+  const auto port = std::to_string(listening_port(server));
+  const auto who = run_portkit({"who", port, "--json"});
+  ASSERT_EQ(who.exit_code, 0) << who.err;
+  const auto owner = json::parse(who.out)["sockets"][0]["processes"][0];
+  EXPECT_EQ(owner["command"], "portkit");
+  EXPECT_NE(owner["cmdline"].get<std::string>().find("listen 0"), std::string::npos);
+
+  const auto refused = run_portkit({"who", port, "--kill"});  // stdin is not a terminal
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(server.wait(0), -1) << "nothing may be killed without --yes";
+  const auto dry = run_portkit({"who", port, "--kill", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0);
+  EXPECT_NE(dry.out.find("would send SIGTERM"), std::string::npos);
+
+  const auto killed = run_portkit({"who", port, "--kill", "--yes", "--wait"});
+  EXPECT_EQ(killed.exit_code, 0) << killed.err;
+  EXPECT_NE(killed.out.find("port is free"), std::string::npos);
+  EXPECT_EQ(server.wait(), 0);  // listen exits cleanly on SIGTERM
+
+  const auto nobody = run_portkit({"who", port});
+  EXPECT_EQ(nobody.exit_code, 1);
+  EXPECT_EQ(std::count(nobody.err.begin(), nobody.err.end(), '\n'), 1);
+}
+
+TEST(SocketsCli, StatsSeesEphemeralPressure) {
+  BackgroundProcess server({PORTKIT_BINARY, "listen", "0", "--json"});
+  const auto port = listening_port(server);
+  std::vector<int> clients;
+  for (int i = 0; i < 30; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    clients.push_back(fd);
+  }
+  const auto result = run_portkit({"stats", "--json", "--top", "1000"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto stats = json::parse(result.out);
+  bool found = false;
+  for (const auto& item : stats["pressure"]) {
+    if (item["peer_port"] == port && item["peer_address"] == "127.0.0.1") {
+      found = true;
+      EXPECT_GE(item["connections"].get<int>(), 30);
+    }
+  }
+  EXPECT_TRUE(found);
+  EXPECT_GE(stats["tcp"]["states"]["established"].get<int>(), 60);  // both ends of each
+  for (const int fd : clients) close(fd);
+}
+
+}  // namespace
+}  // namespace portkit

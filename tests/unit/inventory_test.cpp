@@ -1,0 +1,165 @@
+#include "portkit/inventory.hpp"
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <linux/inet_diag.h>
+
+#include <cstring>
+
+#include "portkit/sockets.hpp"
+
+namespace portkit {
+namespace {
+
+// Captured from this machine's /proc/net/tcp and tcp6.
+constexpr const char* kProcTcp =
+    "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
+    "inode\n"
+    "   0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 "
+    "1059 1 0000000005a9f05c 100 0 0 10 0\n"
+    "   1: 0100007F:BEEC 0100007F:AE87 06 00000000:00000000 03:000012F0 00000000     0        0 0 "
+    "3 00000000b020ffd5\n"
+    "   2: 0100007F:1B59 0100007F:C1AE 01 0000000A:00000002 00:00000000 00000000  1000        0 "
+    "196753 1 0\n"
+    "   3: garbage line\n";
+constexpr const char* kProcTcp6 =
+    "  sl  local_address                         remote_address                        st tx_queue "
+    "rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+    "   0: 00000000000000000000000001000000:1B5B 00000000000000000000000000000000:0000 0A "
+    "00000000:00000000 00:00000000 00000000     0        0 196760 1 0\n";
+
+TEST(ProcNet, ParsesCapturedText) {
+  const auto records = parse_proc_net(kProcTcp, Proto::tcp, false);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[0].local.to_string(), "0.0.0.0");
+  EXPECT_EQ(records[0].local_port, 2024);
+  EXPECT_EQ(records[0].state, SocketState::listen);
+  EXPECT_EQ(records[0].inode, 1059u);
+  EXPECT_EQ(records[1].state, SocketState::time_wait);
+  EXPECT_EQ(records[2].local.to_string(), "127.0.0.1");
+  EXPECT_EQ(records[2].local_port, 7001);
+  EXPECT_EQ(records[2].peer_port, 49582);
+  EXPECT_EQ(records[2].uid, 1000u);
+  EXPECT_EQ(records[2].send_queue, 10u);
+  EXPECT_EQ(records[2].receive_queue, 2u);
+  const auto v6 = parse_proc_net(kProcTcp6, Proto::tcp, true);
+  ASSERT_EQ(v6.size(), 1u);
+  EXPECT_EQ(v6[0].local.to_string(), "::1");
+  EXPECT_EQ(v6[0].local_port, 7003);
+  EXPECT_TRUE(parse_proc_net("header only\n", Proto::udp, false).empty());
+}
+
+TEST(InetDiag, DecodesAMessage) {
+  inet_diag_msg message{};
+  message.idiag_family = AF_INET6;
+  message.idiag_state = 10;
+  message.id.idiag_sport = htons(443);
+  message.id.idiag_dport = htons(0);
+  inet_pton(AF_INET6, "2001:db8::7", message.id.idiag_src);
+  message.idiag_uid = 33;
+  message.idiag_inode = 123456;
+  std::vector<std::uint8_t> bytes(sizeof message + 8);  // attributes follow; ignored
+  std::memcpy(bytes.data(), &message, sizeof message);
+  const auto record = parse_inet_diag_message(bytes, Proto::tcp);
+  ASSERT_TRUE(record.has_value());
+  EXPECT_EQ(record->local.to_string(), "2001:db8::7");
+  EXPECT_EQ(record->local_port, 443);
+  EXPECT_EQ(record->state, SocketState::listen);
+  EXPECT_EQ(record->uid, 33u);
+  EXPECT_EQ(record->inode, 123456u);
+  EXPECT_FALSE(parse_inet_diag_message(std::span(bytes).first(10), Proto::tcp).has_value());
+  message.idiag_state = 0;
+  std::memcpy(bytes.data(), &message, sizeof message);
+  EXPECT_FALSE(parse_inet_diag_message(bytes, Proto::tcp).has_value());
+}
+
+TEST(Sockets, StateNamesAndFilters) {
+  EXPECT_EQ(socket_state_name(SocketState::listen, Proto::tcp), "LISTEN");
+  EXPECT_EQ(socket_state_name(SocketState::close, Proto::udp), "UNCONN");
+  EXPECT_EQ(socket_state_name(SocketState::close, Proto::tcp), "CLOSED");
+  EXPECT_EQ(socket_state_name(SocketState::fin_wait1, Proto::tcp), "FIN_WAIT1");
+  const auto bit = [](SocketState s) { return 1u << static_cast<unsigned>(s); };
+  EXPECT_EQ(*parse_state_filter("established"), bit(SocketState::established));
+  EXPECT_EQ(*parse_state_filter("TIME_WAIT"), bit(SocketState::time_wait));
+  EXPECT_EQ(*parse_state_filter("time-wait"), bit(SocketState::time_wait));
+  EXPECT_EQ(*parse_state_filter("fin-wait-1"), bit(SocketState::fin_wait1));
+  const auto connected = *parse_state_filter("connected");
+  EXPECT_FALSE(connected & bit(SocketState::listen));
+  EXPECT_TRUE(connected & bit(SocketState::time_wait));
+  EXPECT_EQ(parse_state_filter("sleepy").error().message,
+            "unknown state 'sleepy' (use a state such as listen or established, or all, connected, "
+            "synchronized, bucket, big)");
+}
+
+SocketRecord make(Proto proto, const char* local, std::uint16_t local_port, const char* peer,
+                  std::uint16_t peer_port, SocketState state) {
+  SocketRecord record;
+  record.proto = proto;
+  record.local = *parse_ip_address(local);
+  record.local_port = local_port;
+  record.peer = *parse_ip_address(peer);
+  record.peer_port = peer_port;
+  record.state = state;
+  return record;
+}
+
+TEST(Sockets, DefaultViewIsListeningAndPortFiltersMatchEitherEnd) {
+  const auto listener = make(Proto::tcp, "0.0.0.0", 80, "0.0.0.0", 0, SocketState::listen);
+  const auto connection =
+      make(Proto::tcp, "10.0.0.1", 40000, "10.0.0.2", 5432, SocketState::established);
+  const auto bound_udp = make(Proto::udp, "127.0.0.1", 53, "0.0.0.0", 0, SocketState::close);
+  SocketFilter filter;
+  EXPECT_TRUE(passes(listener, filter));
+  EXPECT_FALSE(passes(connection, filter));
+  EXPECT_TRUE(passes(bound_udp, filter));
+  filter.all_states = true;
+  filter.any_port = {{5432, 5432}};
+  EXPECT_TRUE(passes(connection, filter));
+  EXPECT_FALSE(passes(listener, filter));
+  filter.any_port.clear();
+  filter.local_port = {{5432, 5432}};
+  EXPECT_FALSE(passes(connection, filter));
+}
+
+TEST(Sockets, Exposure) {
+  EXPECT_EQ(exposure_of(*parse_ip_address("127.0.0.53")), Exposure::loopback);
+  EXPECT_EQ(exposure_of(*parse_ip_address("::1")), Exposure::loopback);
+  EXPECT_EQ(exposure_of(*parse_ip_address("::ffff:127.0.0.1")), Exposure::loopback);
+  EXPECT_EQ(exposure_of(*parse_ip_address("0.0.0.0")), Exposure::all_interfaces);
+  EXPECT_EQ(exposure_of(*parse_ip_address("::")), Exposure::all_interfaces);
+  EXPECT_EQ(exposure_of(*parse_ip_address("10.1.2.3")), Exposure::one_address);
+  EXPECT_EQ(exposure_name(Exposure::all_interfaces), "all");
+}
+
+TEST(Sockets, EphemeralPressurePerDestination) {
+  HostPortConfig host;
+  host.ephemeral = {40000, 40009};  // 10 ports
+  std::vector<SocketRecord> sockets;
+  for (std::uint16_t port = 40000; port < 40006; ++port) {
+    sockets.push_back(make(Proto::tcp, "10.0.0.1", port, "10.0.0.9", 5432,
+                           port % 2 ? SocketState::time_wait : SocketState::established));
+  }
+  sockets.push_back(make(Proto::tcp, "10.0.0.1", 40007, "10.0.0.8", 80, SocketState::established));
+  sockets.push_back(make(Proto::tcp, "10.0.0.1", 22, "10.0.0.7", 50000, SocketState::established));
+  sockets.push_back(make(Proto::tcp, "0.0.0.0", 22, "0.0.0.0", 0, SocketState::listen));
+  const auto stats = compute_stats(sockets, host, 5);
+  EXPECT_EQ(stats.total_tcp, 9u);
+  EXPECT_EQ(stats.by_state[0][static_cast<int>(SocketState::time_wait)], 3u);
+  ASSERT_EQ(stats.pressure.size(), 2u);  // the inbound ssh connection is not ours to count
+  EXPECT_EQ(stats.pressure[0].peer_port, 5432);
+  EXPECT_EQ(stats.pressure[0].connections, 6u);
+  EXPECT_DOUBLE_EQ(stats.pressure[0].used_fraction(), 0.6);
+}
+
+TEST(Owners, ContainerIdFromCgroup) {
+  const std::string id(64, 'a');
+  EXPECT_EQ(container_from_cgroup("0::/system.slice/docker-" + id + ".scope\n"), "aaaaaaaaaaaa");
+  EXPECT_EQ(container_from_cgroup("12:pids:/docker/" + id + "\n"), "aaaaaaaaaaaa");
+  EXPECT_EQ(container_from_cgroup("0::/kubepods/burstable/pod1/cri-containerd-" + id + ".scope"),
+            "aaaaaaaaaaaa");
+  EXPECT_EQ(container_from_cgroup("0::/user.slice/user-1000.slice/session-2.scope\n"), "");
+  EXPECT_EQ(container_from_cgroup(std::string(65, 'b')), "");
+}
+
+}  // namespace
+}  // namespace portkit

@@ -71,8 +71,8 @@ int kill_owners(const WhoFlags& flags, const std::vector<PortSpecItem>& items,
   std::set<int> targets;
   for (const auto& row : listing.rows) {
     if (!is_listening(row)) continue;
-    for (const auto& process : row.processes) {
-      if (process.pid > 1 && process.pid != getpid()) targets.insert(process.pid);
+    for (const auto* process : row.processes) {
+      if (process->pid > 1 && process->pid != getpid()) targets.insert(process->pid);
     }
   }
   if (targets.empty()) {

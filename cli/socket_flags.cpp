@@ -35,7 +35,8 @@ void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags) {
   app.add_option("--pid", flags.pid, "sockets of this process");
   app.add_option("--user", flags.user, "sockets of this user (name or uid)");
   app.add_option("--process", flags.process, "sockets of processes with this command name");
-  app.add_flag("-n,--numeric", flags.numeric, "no service or user names");
+  app.add_flag("-n,--numeric", flags.numeric,
+               "numbers only: no service, user or process names (fastest)");
   app.add_flag("--procfs", flags.procfs,
                "read /proc/net instead of netlink (the automatic fallback)");
   app.add_flag("--json", flags.json, "JSON: one document");
@@ -49,6 +50,9 @@ Result<ListOptions> socket_options(const SocketFlags& flags) {
   options.query.ipv6 = flags.ipv6 || !flags.ipv4;
   options.query.backend = flags.procfs ? InventoryBackend::procfs : InventoryBackend::automatic;
   options.numeric = flags.numeric;
+  // Numeric means no names at all, processes included, so the /proc walk is skipped
+  // (as ss shows processes only with -p); --pid and --process still walk to filter.
+  options.owners = !flags.numeric;
   auto& filter = options.filter;
   filter.all_states = flags.all;
   for (const auto& text : flags.states) {

@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "portkit/proto.hpp"
@@ -86,11 +87,19 @@ struct ProcessInfo {
 };
 
 struct Owners {
-  // inode -> processes holding it (several when a socket is shared after fork).
-  std::vector<std::pair<std::uint64_t, std::vector<ProcessInfo>>> by_inode;
+  // Each process described once (a node map keeps the addresses stable); inode -> processes
+  // holding it (several when a socket is shared after fork), sorted by inode.
+  std::unordered_map<int, ProcessInfo> processes;
+  std::vector<std::pair<std::uint64_t, std::vector<const ProcessInfo*>>> by_inode;
   bool hidden_for_lack_of_privilege = false;  // some /proc/PID/fd could not be read
 
-  [[nodiscard]] const std::vector<ProcessInfo>* find(std::uint64_t inode) const;
+  Owners() = default;
+  Owners(const Owners&) = delete;  // by_inode points into processes
+  Owners& operator=(const Owners&) = delete;
+  Owners(Owners&&) = default;
+  Owners& operator=(Owners&&) = default;
+
+  [[nodiscard]] const std::vector<const ProcessInfo*>* find(std::uint64_t inode) const;
 };
 
 // One pass over /proc/*/fd. Sockets shared by several processes have several owners, so the

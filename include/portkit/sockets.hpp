@@ -1,5 +1,6 @@
 #pragma once
 // `ls`, `who` and `stats` over the inventory: filters, owners, users, and the views.
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -25,7 +26,7 @@ Result<std::uint32_t> parse_state_filter(std::string_view text);
 
 struct SocketRow {
   SocketRecord socket;
-  std::vector<ProcessInfo> processes;
+  std::vector<const ProcessInfo*> processes;  // owned by SocketListing::owners
   std::string user;
   std::string service;
   Exposure exposure = Exposure::one_address;
@@ -33,6 +34,7 @@ struct SocketRow {
 
 struct SocketListing {
   std::vector<SocketRow> rows;
+  std::shared_ptr<const Owners> owners;
   InventoryBackend backend = InventoryBackend::netlink;
   bool owners_shown = false;
   bool owners_hidden_for_lack_of_privilege = false;

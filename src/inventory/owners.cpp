@@ -46,7 +46,7 @@ ProcessInfo describe(int pid) {
 
 }  // namespace
 
-const std::vector<ProcessInfo>* Owners::find(std::uint64_t inode) const {
+const std::vector<const ProcessInfo*>* Owners::find(std::uint64_t inode) const {
   const auto it =
       std::lower_bound(by_inode.begin(), by_inode.end(), inode,
                        [](const auto& entry, std::uint64_t key) { return entry.first < key; });
@@ -104,13 +104,12 @@ Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_
       missing.erase(*inode);
     }
   }
-  std::unordered_map<int, ProcessInfo> described;
   for (auto& [inode, pids] : pids_by_inode) {
-    std::vector<ProcessInfo> processes;
+    std::vector<const ProcessInfo*> processes;
     for (const int pid : pids) {
-      auto it = described.find(pid);
-      if (it == described.end()) it = described.emplace(pid, describe(pid)).first;
-      processes.push_back(it->second);
+      auto it = owners.processes.find(pid);
+      if (it == owners.processes.end()) it = owners.processes.emplace(pid, describe(pid)).first;
+      processes.push_back(&it->second);
     }
     owners.by_inode.emplace_back(inode, std::move(processes));
   }

@@ -3,6 +3,7 @@
 #include <pwd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <unordered_map>
 
@@ -106,9 +107,26 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
   }
   auto inventory = read_inventory(query);
   if (!inventory) return inventory.error();
+  // Sorting the small records, not the rows with their strings, keeps this cheap.
+  std::sort(inventory->sockets.begin(), inventory->sockets.end(),
+            [](const SocketRecord& a, const SocketRecord& b) {
+              const auto key = [](const SocketRecord& s) {
+                return (std::uint64_t{s.proto == Proto::udp} << 40) |
+                       (std::uint64_t{s.local_port} << 24) | (std::uint64_t{s.local.is_v6} << 16) |
+                       s.peer_port;
+              };
+              const auto ka = key(a);
+              const auto kb = key(b);
+              if (ka != kb) return ka < kb;
+              const auto local = std::memcmp(a.local.bytes.data(), b.local.bytes.data(), 16);
+              if (local != 0) return local < 0;
+              return std::memcmp(a.peer.bytes.data(), b.peer.bytes.data(), 16) < 0;
+            });
   SocketListing listing;
   listing.backend = inventory->used;
   std::vector<std::uint64_t> inodes;
+  // Names looked up once per distinct port and user, not per socket.
+  std::unordered_map<std::uint32_t, std::string> services;
   for (const auto& socket : inventory->sockets) {
     if (!passes(socket, filter)) continue;
     SocketRow row;
@@ -128,26 +146,23 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
   }
   const bool need_owners = options.owners || filter.pid || filter.process;
   if (need_owners) {
-    const auto owners = find_owners(inodes);
+    auto owners = std::make_shared<Owners>(find_owners(inodes));
     listing.owners_shown = options.owners;
-    listing.owners_hidden_for_lack_of_privilege = owners.hidden_for_lack_of_privilege;
+    listing.owners_hidden_for_lack_of_privilege = owners->hidden_for_lack_of_privilege;
     for (auto& row : listing.rows) {
-      if (const auto* processes = owners.find(row.socket.inode)) row.processes = *processes;
+      if (const auto* processes = owners->find(row.socket.inode)) row.processes = *processes;
     }
+    listing.owners = std::move(owners);
     std::erase_if(listing.rows, [&](const SocketRow& row) {
       if (filter.pid && std::none_of(row.processes.begin(), row.processes.end(),
-                                     [&](const ProcessInfo& p) { return p.pid == *filter.pid; })) {
+                                     [&](const ProcessInfo* p) { return p->pid == *filter.pid; })) {
         return true;
       }
       return filter.process &&
              std::none_of(row.processes.begin(), row.processes.end(),
-                          [&](const ProcessInfo& p) { return p.command == *filter.process; });
+                          [&](const ProcessInfo* p) { return p->command == *filter.process; });
     });
   }
-  std::sort(listing.rows.begin(), listing.rows.end(), [](const SocketRow& a, const SocketRow& b) {
-    return std::tie(a.socket.proto, a.socket.local_port, a.socket.local.bytes, a.socket.peer_port) <
-           std::tie(b.socket.proto, b.socket.local_port, b.socket.local.bytes, b.socket.peer_port);
-  });
   return listing;
 }
 

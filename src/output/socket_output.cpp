@@ -9,10 +9,10 @@ namespace {
 
 std::string processes_text(const SocketRow& row) {
   std::string text;
-  for (const auto& process : row.processes) {
+  for (const auto* process : row.processes) {
     if (!text.empty()) text += ",";
-    text += fmt::format("{}/{}", process.pid, process.command);
-    if (!process.container.empty()) text += fmt::format("[{}]", process.container);
+    text += std::to_string(process->pid) + "/" + process->command;
+    if (!process->container.empty()) text += "[" + process->container + "]";
   }
   return text.empty() ? "-" : text;
 }
@@ -31,11 +31,11 @@ nlohmann::json socket_json(const SocketRow& row) {
   auto processes = nlohmann::json::array();
   for (const auto& process : row.processes) {
     processes.push_back(
-        {{"pid", process.pid},
-         {"command", process.command},
-         {"cmdline", process.cmdline},
-         {"container", process.container.empty() ? nlohmann::json(nullptr)
-                                                 : nlohmann::json(process.container)}});
+        {{"pid", process->pid},
+         {"command", process->command},
+         {"cmdline", process->cmdline},
+         {"container", process->container.empty() ? nlohmann::json(nullptr)
+                                                  : nlohmann::json(process->container)}});
   }
   return {{"proto", proto_name(socket.proto)},
           {"family", socket.local.is_v6 ? "ipv6" : "ipv4"},

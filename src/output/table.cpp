@@ -39,10 +39,18 @@ std::string Table::render(Style style, std::string_view indent) const {
   for (const auto& row : rows_) measure(row.cells);
 
   std::string out;
+  std::size_t line_width = indent.size() + 8;
+  for (const auto width : widths) line_width += width + 2;
+  out.reserve(line_width * (rows_.size() + 1));
   const auto emit = [&](const std::vector<std::string>& cells, const auto& tone_of) {
     out += indent;
     for (std::size_t i = 0; i < cells.size(); ++i) {
-      out += styled(cells[i], tone_of(i), style);
+      const auto tone = tone_of(i);
+      if (style.color && tone != Tone::plain) {
+        out += styled(cells[i], tone, style);
+      } else {
+        out += cells[i];
+      }
       if (i + 1 < cells.size()) out += std::string(widths[i] - cells[i].size() + 2, ' ');
     }
     out += '\n';

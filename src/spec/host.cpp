@@ -77,8 +77,21 @@ std::optional<IpAddress> parse_ip_address(std::string_view text) {
 }
 
 std::string IpAddress::to_string() const {
+  if (!is_v6) {
+    // By hand: inet_ntop goes through sprintf, which was a third of `ls -a` on 16k sockets.
+    std::string text;
+    text.reserve(15);
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i) text += '.';
+      const unsigned value = bytes[i];
+      if (value >= 100) text += static_cast<char>('0' + value / 100);
+      if (value >= 10) text += static_cast<char>('0' + value / 10 % 10);
+      text += static_cast<char>('0' + value % 10);
+    }
+    return text;
+  }
   char buffer[INET6_ADDRSTRLEN] = {};
-  inet_ntop(is_v6 ? AF_INET6 : AF_INET, bytes.data(), buffer, sizeof buffer);
+  inet_ntop(AF_INET6, bytes.data(), buffer, sizeof buffer);
   return buffer;
 }
 

@@ -103,7 +103,8 @@ struct Owners {
 };
 
 // One pass over /proc/*/fd. Sockets shared by several processes have several owners, so the
-// walk goes to the end unless `stop_when_all_found` (one owner each is enough).
+// walk goes to the end unless `stop_when_all_found` (one owner each is enough). No wanted
+// inodes means every socket: the walk can then run before the socket list is known.
 Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found = false);
 
 // Container id from /proc/PID/cgroup text (docker, containerd, cri-o, podman); empty if none.

@@ -79,7 +79,7 @@ Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_
   if (!proc) return owners;
   const int self = getpid();
   while (const auto* entry = readdir(proc.get())) {
-    if (stop_when_all_found && missing.empty()) break;
+    if (stop_when_all_found && !wanted.empty() && missing.empty()) break;
     const auto pid = parse_decimal(entry->d_name);
     if (!pid || static_cast<int>(*pid) == self) continue;
     const auto fd_path = "/proc/" + std::string(entry->d_name) + "/fd";
@@ -96,7 +96,7 @@ Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_
       if (length <= 0) continue;
       const auto inode = socket_inode(std::string_view(link, static_cast<std::size_t>(length)));
       if (!inode) continue;
-      if (!wanted.count(*inode)) continue;
+      if (!wanted.empty() && !wanted.count(*inode)) continue;
       auto& pids = pids_by_inode[*inode];
       if (std::find(pids.begin(), pids.end(), static_cast<int>(*pid)) == pids.end()) {
         pids.push_back(static_cast<int>(*pid));

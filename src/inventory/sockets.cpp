@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <future>
 #include <map>
 #include <unordered_map>
 
@@ -105,6 +106,11 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
   } else if (!filter.all_states) {
     query.tcp_states = bit(SocketState::listen) | bit(SocketState::close);
   }
+  // The /proc walk needs no socket list when it collects every socket's owners, so it runs on
+  // a second core while this one takes the kernel's dump.
+  const bool need_owners = options.owners || filter.pid || filter.process;
+  std::future<Owners> owner_walk;
+  if (need_owners) owner_walk = std::async(std::launch::async, [] { return find_owners({}); });
   auto inventory = read_inventory(query);
   if (!inventory) return inventory.error();
   // Sorting the small records, not the rows with their strings, keeps this cheap.
@@ -124,7 +130,6 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
             });
   SocketListing listing;
   listing.backend = inventory->used;
-  std::vector<std::uint64_t> inodes;
   // Names looked up once per distinct port and user, not per socket.
   std::unordered_map<std::uint32_t, std::string> services;
   for (const auto& socket : inventory->sockets) {
@@ -135,7 +140,6 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
     row.user = user_name(socket.uid, options.numeric);
     if (!options.numeric)
       row.service = std::string(registry::service_name(socket.local_port, socket.proto));
-    if (socket.inode != 0) inodes.push_back(socket.inode);
     listing.rows.push_back(std::move(row));
   }
   if (filter.user) {
@@ -144,9 +148,8 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
              user_name(row.socket.uid, false) != *filter.user;
     });
   }
-  const bool need_owners = options.owners || filter.pid || filter.process;
   if (need_owners) {
-    auto owners = std::make_shared<Owners>(find_owners(inodes));
+    auto owners = std::make_shared<Owners>(owner_walk.get());
     listing.owners_shown = options.owners;
     listing.owners_hidden_for_lack_of_privilege = owners->hidden_for_lack_of_privilege;
     for (auto& row : listing.rows) {

@@ -27,8 +27,8 @@ Result<std::uint32_t> parse_state_filter(std::string_view text);
 struct SocketRow {
   SocketRecord socket;
   std::vector<const ProcessInfo*> processes;  // owned by SocketListing::owners
-  std::string user;
-  std::string service;
+  std::string_view user;                      // interned for the life of the process
+  std::string_view service;                   // from the compiled-in registry
   Exposure exposure = Exposure::one_address;
 };
 

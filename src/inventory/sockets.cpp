@@ -28,17 +28,19 @@ bool in_ranges(std::uint16_t port, const std::vector<PortRange>& ranges) {
                      [&](PortRange range) { return range.contains(port); });
 }
 
-std::string user_name(std::uint32_t uid, bool numeric) {
-  static std::unordered_map<std::uint32_t, std::string> cache;
-  if (numeric) return std::to_string(uid);
-  if (const auto it = cache.find(uid); it != cache.end()) return it->second;
-  passwd entry{};
-  passwd* found = nullptr;
-  char buffer[4096];
+// Interned per uid: rows keep views, so tens of thousands of sockets share a few strings.
+std::string_view user_name(std::uint32_t uid, bool numeric) {
+  static std::unordered_map<std::uint64_t, std::string> cache;  // node-based: stable storage
+  const auto key = (std::uint64_t{numeric} << 32) | uid;
+  if (const auto it = cache.find(key); it != cache.end()) return it->second;
   std::string name = std::to_string(uid);
-  if (getpwuid_r(uid, &entry, buffer, sizeof buffer, &found) == 0 && found) name = found->pw_name;
-  cache.emplace(uid, name);
-  return name;
+  if (!numeric) {
+    passwd entry{};
+    passwd* found = nullptr;
+    char buffer[4096];
+    if (getpwuid_r(uid, &entry, buffer, sizeof buffer, &found) == 0 && found) name = found->pw_name;
+  }
+  return cache.emplace(key, std::move(name)).first->second;
 }
 
 }  // namespace
@@ -130,16 +132,22 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
             });
   SocketListing listing;
   listing.backend = inventory->used;
-  // Names looked up once per distinct port and user, not per socket.
-  std::unordered_map<std::uint32_t, std::string> services;
+  // Names looked up once per distinct port, not per socket.
+  std::unordered_map<std::uint32_t, std::string_view> services;
   for (const auto& socket : inventory->sockets) {
     if (!passes(socket, filter)) continue;
     SocketRow row;
     row.socket = socket;
     row.exposure = exposure_of(socket.local);
     row.user = user_name(socket.uid, options.numeric);
-    if (!options.numeric)
-      row.service = std::string(registry::service_name(socket.local_port, socket.proto));
+    if (!options.numeric) {
+      const auto key = (std::uint32_t{socket.proto == Proto::udp} << 16) | socket.local_port;
+      auto it = services.find(key);
+      if (it == services.end()) {
+        it = services.emplace(key, registry::service_name(socket.local_port, socket.proto)).first;
+      }
+      row.service = it->second;
+    }
     listing.rows.push_back(std::move(row));
   }
   if (filter.user) {

@@ -1,6 +1,10 @@
 #include "portkit/output/socket_output.hpp"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+
+#include <charconv>
+#include <cstring>
 
 #include "text_util.hpp"
 
@@ -48,31 +52,92 @@ nlohmann::json socket_json(const SocketRow& row) {
           {"user", row.user},
           {"inode", socket.inode},
           {"processes", std::move(processes)},
-          {"service", row.service.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.service)},
+          {"service", row.service.empty() ? nlohmann::json(nullptr)
+                                          : nlohmann::json(std::string(row.service))},
           {"exposure", exposure_name(row.exposure)}};
 }
 
-std::string render_sockets(const SocketListing& listing, Style style) {
-  std::vector<std::string> headers{"PROTO", "LOCAL", "PEER", "STATE"};
-  if (listing.owners_shown) headers.push_back("PROCESS");
-  for (const auto* header : {"USER", "SERVICE", "EXPOSURE"}) headers.emplace_back(header);
-  Table table(headers);
-  for (const auto& row : listing.rows) {
-    const auto& socket = row.socket;
-    std::vector<std::string> cells{
-        std::string(proto_name(socket.proto)) + (socket.local.is_v6 ? "6" : ""),
-        socket_address_text(socket.local, socket.local_port),
-        socket_address_text(socket.peer, socket.peer_port),
-        std::string(socket_state_name(socket.state, socket.proto))};
-    if (listing.owners_shown) cells.push_back(processes_text(row));
-    cells.push_back(row.user);
-    cells.push_back(row.service.empty() ? "-" : row.service);
-    cells.emplace_back(exposure_name(row.exposure));
-    std::vector<Tone> tones(cells.size(), Tone::plain);
-    if (row.exposure == Exposure::all_interfaces) tones.back() = Tone::warn;
-    table.add_row(std::move(cells), std::move(tones));
+// Address text into a caller's buffer: the table pass measures and writes every address, so
+// no string is built per cell (the generic Table was most of `ls -a` on 40k sockets).
+std::size_t write_address(char* out, const IpAddress& address, std::uint16_t port) {
+  std::size_t length = 0;
+  if (address.is_v6) {
+    out[length++] = '[';
+    inet_ntop(AF_INET6, address.bytes.data(), out + length, INET6_ADDRSTRLEN);
+    length += std::strlen(out + length);
+    out[length++] = ']';
+  } else {
+    for (std::size_t i = 0; i < 4; ++i) {
+      if (i) out[length++] = '.';
+      const unsigned value = address.bytes[i];
+      if (value >= 100) out[length++] = static_cast<char>('0' + value / 100);
+      if (value >= 10) out[length++] = static_cast<char>('0' + value / 10 % 10);
+      out[length++] = static_cast<char>('0' + value % 10);
+    }
   }
-  return table.render(style);
+  out[length++] = ':';
+  if (port == 0) {
+    out[length++] = '*';
+  } else {
+    length += static_cast<std::size_t>(std::to_chars(out + length, out + length + 5, port).ptr -
+                                       (out + length));
+  }
+  return length;
+}
+
+std::string render_sockets(const SocketListing& listing, Style style) {
+  constexpr std::size_t kAddressMax = INET6_ADDRSTRLEN + 8;
+  const bool owners = listing.owners_shown;
+  std::vector<std::string> process_cells;
+  if (owners) {
+    process_cells.reserve(listing.rows.size());
+    for (const auto& row : listing.rows) process_cells.push_back(processes_text(row));
+  }
+  // Pass 1: column widths.
+  std::array<std::size_t, 8> widths{5, 5, 4, 5, 7, 4, 7, 8};  // the header words
+  char buffer[kAddressMax];
+  for (std::size_t i = 0; i < listing.rows.size(); ++i) {
+    const auto& row = listing.rows[i];
+    const auto& socket = row.socket;
+    widths[1] = std::max(widths[1], write_address(buffer, socket.local, socket.local_port));
+    widths[2] = std::max(widths[2], write_address(buffer, socket.peer, socket.peer_port));
+    widths[3] = std::max(widths[3], socket_state_name(socket.state, socket.proto).size());
+    if (owners) widths[4] = std::max(widths[4], process_cells[i].size());
+    widths[5] = std::max(widths[5], row.user.size());
+    widths[6] = std::max(widths[6], std::max<std::size_t>(row.service.size(), 1));
+  }
+  std::string out;
+  std::size_t line = 16;
+  for (std::size_t c = 0; c < widths.size(); ++c) line += widths[c] + 2;
+  out.reserve(line * (listing.rows.size() + 1));
+  const auto cell = [&](std::string_view text, std::size_t column, Tone tone = Tone::plain) {
+    out += style.color && tone != Tone::plain ? styled(text, tone, style) : std::string(text);
+    if (column + 1 < widths.size()) out.append(widths[column] + 2 - text.size(), ' ');
+  };
+  const std::array<std::string_view, 8> headers{"PROTO",   "LOCAL", "PEER",    "STATE",
+                                                "PROCESS", "USER",  "SERVICE", "EXPOSURE"};
+  for (std::size_t c = 0; c < headers.size(); ++c) {
+    if (c == 4 && !owners) continue;
+    cell(headers[c], c, Tone::bold);
+  }
+  out += '\n';
+  for (std::size_t i = 0; i < listing.rows.size(); ++i) {
+    const auto& row = listing.rows[i];
+    const auto& socket = row.socket;
+    cell(socket.proto == Proto::tcp ? (socket.local.is_v6 ? "tcp6" : "tcp")
+                                    : (socket.local.is_v6 ? "udp6" : "udp"),
+         0);
+    cell({buffer, write_address(buffer, socket.local, socket.local_port)}, 1);
+    cell({buffer, write_address(buffer, socket.peer, socket.peer_port)}, 2);
+    cell(socket_state_name(socket.state, socket.proto), 3);
+    if (owners) cell(process_cells[i], 4);
+    cell(row.user, 5);
+    cell(row.service.empty() ? "-" : row.service, 6);
+    cell(exposure_name(row.exposure), 7,
+         row.exposure == Exposure::all_interfaces ? Tone::warn : Tone::plain);
+    out += '\n';
+  }
+  return out;
 }
 
 nlohmann::json stats_json(const SocketStats& stats, double warn_fraction) {

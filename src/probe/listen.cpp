@@ -258,10 +258,9 @@ Result<std::uint64_t> run_listener(const ListenOptions& options, const Emit& emi
     auto stopped = event(ListenEvent::Kind::stopped, server);
     stopped.reason = std::move(reason);
     emit(stopped);
-    // Established connections finish their exchange; a signal closes them at once.
-    if (stopped.reason == "signal") {
-      for (const auto& socket : server.open_sockets) socket->close(ignored);
-    }
+    // Whatever the reason, stopping means stopping: a client that never hangs up must not
+    // keep a --duration or --count server alive.
+    for (const auto& socket : server.open_sockets) socket->close(ignored);
     if (server.open_sockets.empty()) io.stop();
   };
   signals.async_wait([&](const asio::error_code& e, int) {

@@ -80,6 +80,14 @@ TEST(ListenCli, ConcurrentClientsAndCleanStop) {
   EXPECT_NE(server.rest_of_stdout().find("\"reason\":\"signal\""), std::string::npos);
 }
 
+TEST(ListenCli, DurationEndsItEvenWithAClientConnected) {
+  BackgroundProcess server({PORTKIT_BINARY, "listen", "0", "--json", "--duration", "500ms"});
+  const auto port = std::to_string(listening_port(server));
+  BackgroundProcess idle({"sh", "-c", "sleep 5 | nc 127.0.0.1 " + port});
+  EXPECT_EQ(server.wait(3000), 0) << "a connected client kept the server alive";
+  EXPECT_NE(server.rest_of_stdout().find("\"reason\":\"duration\""), std::string::npos);
+}
+
 TEST(ListenCli, BusyPortAndBadInput) {
   BackgroundProcess server({PORTKIT_BINARY, "listen", "0", "--json"});
   const auto port = std::to_string(listening_port(server));

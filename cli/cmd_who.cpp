@@ -53,6 +53,7 @@ Result<SocketListing> owners_of(const WhoFlags& flags, const std::vector<PortSpe
   auto options = socket_options(flags.sockets);
   if (!options) return options.error();
   options->filter.all_states = true;
+  options->owners_stop_early = true;
   auto listing = list_sockets(*options);
   if (!listing) return listing;
   std::erase_if(listing->rows, [&](const SocketRow& row) {

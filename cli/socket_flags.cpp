@@ -39,6 +39,8 @@ void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags) {
                "numbers only: no service, user or process names (fastest)");
   app.add_flag("--procfs", flags.procfs,
                "read /proc/net instead of netlink (the automatic fallback)");
+  app.add_flag("--all-netns", flags.all_netns,
+               "also every other network namespace (containers), each row naming it; needs root");
   app.add_flag("--json", flags.json, "JSON: one document");
 }
 
@@ -50,6 +52,8 @@ Result<ListOptions> socket_options(const SocketFlags& flags) {
   options.query.ipv6 = flags.ipv6 || !flags.ipv4;
   options.query.backend = flags.procfs ? InventoryBackend::procfs : InventoryBackend::automatic;
   options.numeric = flags.numeric;
+  options.all_netns = flags.all_netns;
+  if (flags.all_netns && flags.procfs) return make_error("--all-netns reads netlink, not --procfs");
   // Numeric means no names at all, processes included, so the /proc walk is skipped
   // (as ss shows processes only with -p); --pid and --process still walk to filter.
   options.owners = !flags.numeric;

@@ -25,6 +25,7 @@ struct SocketFlags {
   std::string process;
   bool numeric = false;
   bool procfs = false;
+  bool all_netns = false;
   bool json = false;
 };
 

@@ -11,7 +11,7 @@ _portkit() {
     lookup) COMPREPLY=($(compgen -W "--all --json --help" -- "$cur")) ;;
     ranges) COMPREPLY=($(compgen -W "--json --help" -- "$cur")) ;;
     quiz) COMPREPLY=($(compgen -W "--count --seed --json --help" -- "$cur")) ;;
-    ls) COMPREPLY=($(compgen -W "-t -u -4 -6 -l -a --state --port --sport --dport --pid --user --process -n --procfs --json --help" -- "$cur")) ;;
+    ls) COMPREPLY=($(compgen -W "-t -u -4 -6 -l -a --state --port --sport --dport --pid --user --process -n --procfs --all-netns --json --help" -- "$cur")) ;;
     who) COMPREPLY=($(compgen -W "-t -u -4 -6 --pid --user --process -n --kill --signal --yes --dry-run --wait --grace --force --json --help" -- "$cur")) ;;
     stats) COMPREPLY=($(compgen -W "--threshold --top --procfs --json --help" -- "$cur")) ;;
     check) COMPREPLY=($(compgen -W "--timeout --retries --udp -4 -6 --banner --all-addresses --json --help" -- "$cur")) ;;

@@ -79,6 +79,15 @@ struct Inventory {
 
 Result<Inventory> read_inventory(const InventoryQuery& query);
 
+// The sockets of every other network namespace on the host, found through /proc/PID/ns/net
+// and /run/netns (needs CAP_SYS_ADMIN to enter them). Named after /run/netns where a name
+// exists, else "net:[INODE]".
+struct NamespaceInventory {
+  std::string name;
+  Inventory inventory;
+};
+Result<std::vector<NamespaceInventory>> read_other_namespaces(const InventoryQuery& query);
+
 struct ProcessInfo {
   int pid = 0;
   std::string command;  // /proc/PID/comm

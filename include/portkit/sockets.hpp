@@ -29,6 +29,7 @@ struct SocketRow {
   std::vector<const ProcessInfo*> processes;  // owned by SocketListing::owners
   std::string_view user;                      // interned for the life of the process
   std::string_view service;                   // from the compiled-in registry
+  std::string_view netns;  // empty for this host\'s namespace; else its name or net:[inode]
   Exposure exposure = Exposure::one_address;
 };
 
@@ -43,8 +44,12 @@ struct SocketListing {
 struct ListOptions {
   InventoryQuery query;
   SocketFilter filter;
-  bool owners = true;    // walk /proc for processes
-  bool numeric = false;  // -n: no service names, numeric users
+  bool owners = true;  // walk /proc for processes
+  // `who`: few sockets wanted, so walk after the dump and stop once each has an owner,
+  // instead of collecting every socket's owners on a second core during the dump.
+  bool owners_stop_early = false;
+  bool all_netns = false;  // also every other network namespace (needs root)
+  bool numeric = false;    // -n: no service names, numeric users
 };
 
 Result<SocketListing> list_sockets(const ListOptions& options);

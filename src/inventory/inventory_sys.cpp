@@ -1,13 +1,19 @@
 // The kernel side of the inventory: a NETLINK_SOCK_DIAG dump (libmnl), or /proc/net text.
+#include <dirent.h>
+#include <fcntl.h>
 #include <libmnl/libmnl.h>
 #include <linux/inet_diag.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <sched.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 #include <memory>
+#include <thread>
 
 #include "portkit/inventory.hpp"
 #include "sys/file.hpp"
@@ -111,7 +117,65 @@ Result<Inventory> from_procfs(const InventoryQuery& query) {
   return inventory;
 }
 
+std::optional<std::uint64_t> namespace_inode(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return info.st_ino;
+}
+
 }  // namespace
+
+Result<std::vector<NamespaceInventory>> read_other_namespaces(const InventoryQuery& query) {
+  const auto own = namespace_inode("/proc/self/ns/net");
+  if (!own)
+    return make_error("cannot read /proc/self/ns/net: " + std::string(std::strerror(errno)), errno);
+  std::map<std::uint64_t, std::string> names;  // inode -> /run/netns name
+  std::map<std::uint64_t, std::string> paths;  // inode -> a path that enters it
+  if (DIR* dir = opendir("/run/netns")) {
+    while (const auto* entry = readdir(dir)) {
+      if (entry->d_name[0] == '.') continue;
+      const auto path = std::string("/run/netns/") + entry->d_name;
+      if (const auto inode = namespace_inode(path)) {
+        names.emplace(*inode, entry->d_name);
+        paths.emplace(*inode, path);
+      }
+    }
+    closedir(dir);
+  }
+  if (DIR* proc = opendir("/proc")) {
+    while (const auto* entry = readdir(proc)) {
+      if (entry->d_name[0] < '1' || entry->d_name[0] > '9') continue;
+      const auto path = std::string("/proc/") + entry->d_name + "/ns/net";
+      if (const auto inode = namespace_inode(path)) paths.emplace(*inode, path);
+    }
+    closedir(proc);
+  }
+  std::vector<NamespaceInventory> found;
+  for (const auto& [inode, path] : paths) {
+    if (inode == *own) continue;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;  // the process ended, or no permission
+    const sys::Fd namespace_fd(fd);
+    // setns changes only the calling thread, so a short-lived thread enters the namespace
+    // and the netlink socket it opens there sees that namespace's sockets.
+    Result<Inventory> inventory = make_error("not entered");
+    std::thread visitor([&] {
+      if (::setns(namespace_fd.get(), CLONE_NEWNET) != 0) {
+        inventory = make_error("cannot enter " + path + ": " + std::strerror(errno), errno);
+        return;
+      }
+      inventory = from_netlink(query);
+    });
+    visitor.join();
+    if (!inventory) {
+      if (inventory.error().sys_errno == EPERM) return inventory.error();
+      continue;
+    }
+    const auto name = names.count(inode) ? names[inode] : "net:[" + std::to_string(inode) + "]";
+    found.push_back({name, std::move(inventory).value()});
+  }
+  return found;
+}
 
 Result<Inventory> read_inventory(const InventoryQuery& query) {
   if (query.backend == InventoryBackend::procfs) return from_procfs(query);

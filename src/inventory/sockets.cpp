@@ -6,6 +6,7 @@
 #include <cstring>
 #include <future>
 #include <map>
+#include <set>
 #include <unordered_map>
 
 #include "portkit/registry.hpp"
@@ -112,32 +113,61 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
   // a second core while this one takes the kernel's dump.
   const bool need_owners = options.owners || filter.pid || filter.process;
   std::future<Owners> owner_walk;
-  if (need_owners) owner_walk = std::async(std::launch::async, [] { return find_owners({}); });
+  if (need_owners && !options.owners_stop_early) {
+    owner_walk = std::async(std::launch::async, [] { return find_owners({}); });
+  }
   auto inventory = read_inventory(query);
   if (!inventory) return inventory.error();
-  // Sorting the small records, not the rows with their strings, keeps this cheap.
-  std::sort(inventory->sockets.begin(), inventory->sockets.end(),
-            [](const SocketRecord& a, const SocketRecord& b) {
-              const auto key = [](const SocketRecord& s) {
-                return (std::uint64_t{s.proto == Proto::udp} << 40) |
-                       (std::uint64_t{s.local_port} << 24) | (std::uint64_t{s.local.is_v6} << 16) |
-                       s.peer_port;
-              };
-              const auto ka = key(a);
-              const auto kb = key(b);
-              if (ka != kb) return ka < kb;
-              const auto local = std::memcmp(a.local.bytes.data(), b.local.bytes.data(), 16);
-              if (local != 0) return local < 0;
-              return std::memcmp(a.peer.bytes.data(), b.peer.bytes.data(), 16) < 0;
-            });
+  // Sorting the small records, not the rows with their strings, keeps this cheap; each
+  // namespace's block is sorted on its own and keeps its place.
+  const auto sort_from = [&](std::size_t first) {
+    std::sort(inventory->sockets.begin() + static_cast<std::ptrdiff_t>(first),
+              inventory->sockets.end(), [](const SocketRecord& a, const SocketRecord& b) {
+                const auto key = [](const SocketRecord& s) {
+                  return (std::uint64_t{s.proto == Proto::udp} << 40) |
+                         (std::uint64_t{s.local_port} << 24) |
+                         (std::uint64_t{s.local.is_v6} << 16) | s.peer_port;
+                };
+                const auto ka = key(a);
+                const auto kb = key(b);
+                if (ka != kb) return ka < kb;
+                const auto local = std::memcmp(a.local.bytes.data(), b.local.bytes.data(), 16);
+                if (local != 0) return local < 0;
+                return std::memcmp(a.peer.bytes.data(), b.peer.bytes.data(), 16) < 0;
+              });
+  };
+  sort_from(0);
   SocketListing listing;
   listing.backend = inventory->used;
+  // Rows from other namespaces carry its name; a static set keeps the names' storage.
+  static std::set<std::string> namespace_names;
+  std::vector<std::pair<std::string_view, std::size_t>> namespace_starts;  // name, first index
+  if (options.all_netns) {
+    auto others = read_other_namespaces(query);
+    if (!others) return others.error();
+    for (auto& other : *others) {
+      const auto start = inventory->sockets.size();
+      namespace_starts.emplace_back(*namespace_names.insert(other.name).first, start);
+      inventory->sockets.insert(inventory->sockets.end(), other.inventory.sockets.begin(),
+                                other.inventory.sockets.end());
+      sort_from(start);
+    }
+  }
+  const auto namespace_of = [&](std::size_t index) {
+    std::string_view name;
+    for (const auto& [label, start] : namespace_starts) {
+      if (index >= start) name = label;
+    }
+    return name;
+  };
   // Names looked up once per distinct port, not per socket.
   std::unordered_map<std::uint32_t, std::string_view> services;
-  for (const auto& socket : inventory->sockets) {
+  for (std::size_t index = 0; index < inventory->sockets.size(); ++index) {
+    const auto& socket = inventory->sockets[index];
     if (!passes(socket, filter)) continue;
     SocketRow row;
     row.socket = socket;
+    row.netns = namespace_of(index);
     row.exposure = exposure_of(socket.local);
     row.user = user_name(socket.uid, options.numeric);
     if (!options.numeric) {
@@ -157,7 +187,13 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
     });
   }
   if (need_owners) {
-    auto owners = std::make_shared<Owners>(owner_walk.get());
+    std::vector<std::uint64_t> inodes;
+    if (options.owners_stop_early) {
+      for (const auto& row : listing.rows) inodes.push_back(row.socket.inode);
+    }
+    auto owners = std::make_shared<Owners>(!options.owners_stop_early ? owner_walk.get()
+                                           : inodes.empty()           ? Owners{}
+                                                                      : find_owners(inodes, true));
     listing.owners_shown = options.owners;
     listing.owners_hidden_for_lack_of_privilege = owners->hidden_for_lack_of_privilege;
     for (auto& row : listing.rows) {

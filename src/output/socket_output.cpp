@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -54,7 +55,9 @@ nlohmann::json socket_json(const SocketRow& row) {
           {"processes", std::move(processes)},
           {"service", row.service.empty() ? nlohmann::json(nullptr)
                                           : nlohmann::json(std::string(row.service))},
-          {"exposure", exposure_name(row.exposure)}};
+          {"exposure", exposure_name(row.exposure)},
+          {"netns",
+           row.netns.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::string(row.netns))}};
 }
 
 // Address text into a caller's buffer: the table pass measures and writes every address, so
@@ -116,10 +119,19 @@ std::string render_sockets(const SocketListing& listing, Style style) {
   };
   const std::array<std::string_view, 8> headers{"PROTO",   "LOCAL", "PEER",    "STATE",
                                                 "PROCESS", "USER",  "SERVICE", "EXPOSURE"};
+  // A NETNS column only when other namespaces were listed (--all-netns).
+  const bool namespaces = std::any_of(listing.rows.begin(), listing.rows.end(),
+                                      [](const SocketRow& row) { return !row.netns.empty(); });
+  const auto netns_cell = [&](std::string_view exposure, std::string_view netns) {
+    if (!namespaces) return;
+    out.append(10 - exposure.size(), ' ');  // EXPOSURE is at most 8 wide
+    out += netns.empty() ? "-" : netns;
+  };
   for (std::size_t c = 0; c < headers.size(); ++c) {
     if (c == 4 && !owners) continue;
     cell(headers[c], c, Tone::bold);
   }
+  netns_cell(headers[7], "NETNS");
   out += '\n';
   for (std::size_t i = 0; i < listing.rows.size(); ++i) {
     const auto& row = listing.rows[i];
@@ -135,6 +147,7 @@ std::string render_sockets(const SocketListing& listing, Style style) {
     cell(row.service.empty() ? "-" : row.service, 6);
     cell(exposure_name(row.exposure), 7,
          row.exposure == Exposure::all_interfaces ? Tone::warn : Tone::plain);
+    netns_cell(exposure_name(row.exposure), row.netns);
     out += '\n';
   }
   return out;

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "process.hpp"
 #include "reachability_support.hpp"
 
@@ -51,6 +53,47 @@ TEST(NetnsCheck, Ipv6HostMatchesNmap) {
   const auto theirs = nmap_states({"-6", "-sT"}, host.address6, ports);
   ASSERT_EQ(theirs.size(), ports.size());
   EXPECT_EQ(ours, theirs);
+}
+
+}  // namespace
+}  // namespace portkit
+
+namespace portkit {
+namespace {
+
+using namespace testing_support;
+
+// `ls --all-netns` enters every other network namespace and names it on each row.
+TEST(NetnsSockets, AllNetnsListsAnotherNamespacesListener) {
+  ASSERT_EQ(geteuid(), 0u) << "network namespaces need root (CI runs as root)";
+  const std::string name = "pkls" + std::to_string(getpid() % 1000);
+  ASSERT_EQ(run_process({"ip", "netns", "add", name}).exit_code, 0);
+  struct Cleanup {
+    std::string name;
+    ~Cleanup() { run_process({"ip", "netns", "del", name}); }
+  } cleanup{name};
+  run_process({"ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"});
+  BackgroundProcess server({"ip", "netns", "exec", name, PORTKIT_BINARY, "listen", "0", "--json"});
+  const auto port = listening_port(server);
+  ASSERT_NE(port, 0);
+
+  const auto everywhere =
+      run_portkit({"ls", "--all-netns", "--json", "--sport", std::to_string(port)});
+  ASSERT_EQ(everywhere.exit_code, 0) << everywhere.err;
+  const auto document = nlohmann::json::parse(everywhere.out);
+  bool found = false;
+  for (const auto& socket : document["sockets"]) {
+    if (socket["netns"] != name) continue;
+    found = true;
+    EXPECT_EQ(socket["state"], "listen");
+    ASSERT_FALSE(socket["processes"].empty());
+    EXPECT_EQ(socket["processes"][0]["command"], "portkit");
+  }
+  EXPECT_TRUE(found) << everywhere.out;
+
+  const auto here = run_portkit({"ls", "--json", "--sport", std::to_string(port)});
+  const auto only_here = nlohmann::json::parse(here.out);
+  for (const auto& socket : only_here["sockets"]) EXPECT_TRUE(socket["netns"].is_null());
 }
 
 }  // namespace

@@ -151,8 +151,9 @@ Result<std::vector<NamespaceInventory>> read_other_namespaces(const InventoryQue
     closedir(proc);
   }
   std::vector<NamespaceInventory> found;
-  for (const auto& [inode, path] : paths) {
+  for (const auto& [inode, entry_path] : paths) {
     if (inode == *own) continue;
+    const std::string path = entry_path;  // clang 14 cannot capture a structured binding
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) continue;  // the process ended, or no permission
     const sys::Fd namespace_fd(fd);

@@ -22,6 +22,7 @@ enum ExitCode : int {
 struct GlobalOptions {
   std::string color = "auto";
   std::vector<std::string> trailing_command;  // `wait ... -- CMD ARGS`
+  std::string command_line;                   // as typed, for scan's XML and grepable headers
 };
 
 // One registered subcommand: its CLI11 node and what runs when it was chosen.
@@ -55,5 +56,6 @@ Command make_listen_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_ls_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_who_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_stats_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_scan_command(CLI::App& parent, const GlobalOptions& globals);
 
 }  // namespace portkit::cli

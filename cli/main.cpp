@@ -13,7 +13,7 @@ namespace portkit::cli {
 namespace {
 
 constexpr const char* kDescription =
-    "portkit: every port task in one tool (ports, ranges, local sockets, reachability).\n"
+    "portkit: every port task in one tool (ports, ranges, local sockets, reachability, scans).\n"
     "Run `portkit COMMAND --help` for a command's options and examples.";
 
 // The first word that is not an option (nor the value of --color): the command's name.
@@ -52,6 +52,7 @@ int run(int argc, char** argv) {
       "  portkit ls                     listening sockets with their processes\n"
       "  portkit who 8080 --kill        free a port\n"
       "  portkit check localhost:5432 [::1]:22 127.0.0.1:53/udp\n"
+      "  portkit scan 192.0.2.0/28 -p 22,80,443 --open\n"
       "  portkit wait db:5432 -- ./start-app\n"
       "  portkit listen 8080 --mode http\n"
       "  portkit quiz --count 10\n"
@@ -64,7 +65,7 @@ int run(int argc, char** argv) {
       {"ls", make_ls_command},         {"who", make_who_command},
       {"stats", make_stats_command},   {"check", make_check_command},
       {"wait", make_wait_command},     {"listen", make_listen_command},
-      {"quiz", make_quiz_command}};
+      {"scan", make_scan_command},     {"quiz", make_quiz_command}};
   const auto named = first_command_word(argc, argv);
   const bool known = std::any_of(factories.begin(), factories.end(),
                                  [&](const auto& entry) { return entry.first == named; });
@@ -75,6 +76,13 @@ int run(int argc, char** argv) {
 
   // `wait ENDPOINT... -- CMD ARGS`: what follows `--` is a command to exec, not endpoints.
   std::vector<std::string> args(argv + 1, argv + argc);
+  for (const auto& arg : args) {
+    globals.command_line += (globals.command_line.empty() ? "portkit " : " ") + arg;
+  }
+  // nmap's spellings, which CLI11 would read as a short option with a value ("-o" "X").
+  for (auto& arg : args) {
+    if (arg == "-oX" || arg == "-oG" || arg == "-iL") arg = "-" + arg;
+  }
   auto wait_at = args.begin();
   while (wait_at != args.end() && wait_at->rfind("-", 0) == 0) {
     wait_at += (*wait_at == "--color" && wait_at + 1 != args.end()) ? 2 : 1;  // global options

@@ -58,6 +58,7 @@ struct ProbeResult {
   int attempts = 0;
   std::string banner;
   std::string error;  // for local_error: what the kernel said
+  int sys_errno = 0;  // and its errno
 };
 
 }  // namespace portkit

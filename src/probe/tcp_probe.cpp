@@ -128,6 +128,7 @@ class TcpProbe : public std::enable_shared_from_this<TcpProbe> {
 
   void finish_local_error(const asio::error_code& error) {
     result_.error = error.message();
+    result_.sys_errno = error.value();
     finish({PortState::filtered, ProbeReason::local_error});
   }
 

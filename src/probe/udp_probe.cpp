@@ -123,6 +123,7 @@ class UdpProbe : public std::enable_shared_from_this<UdpProbe> {
 
   void finish_local_error(const asio::error_code& error) {
     result_.error = error.message();
+    result_.sys_errno = error.value();
     finish({PortState::filtered, ProbeReason::local_error});
   }
 

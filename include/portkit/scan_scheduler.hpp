@@ -1,0 +1,91 @@
+#pragma once
+// The scanner's state machine, pure and fed events with the caller's clock: which probe goes
+// out next (round-robin across hosts, each host's ports in a keyed random order, retries
+// first), how long to wait for each (per-host adaptive timeout), and what an answer or a
+// silence means (a final outcome or a retry). UDP retries to a host that rate-limits its ICMP
+// errors are spaced out so that a suppressed "port unreachable" is not taken for silence.
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <vector>
+
+#include "portkit/scan.hpp"
+#include "portkit/scan_order.hpp"
+#include "portkit/scan_timing.hpp"
+
+namespace portkit {
+
+struct ProbeTask {
+  std::uint32_t host = 0;  // id from ScanScheduler::add_host
+  std::uint16_t port = 0;
+  Proto proto = Proto::tcp;
+  std::uint8_t attempt = 1;
+};
+
+struct SchedulerConfig {
+  std::vector<std::uint16_t> tcp_ports;
+  std::vector<std::uint16_t> udp_ports;
+  int max_retries = 2;
+  TimeoutBounds bounds;
+  bool sequential = false;
+  std::uint64_t seed = 1;
+  Micros udp_retry_spacing{1'100'000};
+};
+
+class ScanScheduler {
+ public:
+  explicit ScanScheduler(SchedulerConfig config);
+
+  // `icmp_rate_limited`: the host may suppress ICMP errors (any host but this one's loopback).
+  std::uint32_t add_host(ScanHost host, bool icmp_rate_limited);
+
+  // The next probe to send, or nothing when every active host is waiting.
+  std::optional<ProbeTask> next(ScanClock::time_point now);
+  // When a paced retry becomes due, if one is waiting.
+  [[nodiscard]] std::optional<ScanClock::time_point> next_due() const;
+
+  // An attempt's verdict (rtt: time to the answer, when there was one). Returns the port's
+  // final outcome, or nothing when a retry was queued.
+  std::optional<PortOutcome> record(const ProbeTask& task, Verdict verdict,
+                                    std::optional<Micros> rtt);
+  // The task could not be sent (no fd, no local port): it goes back, not counted as an attempt.
+  void give_back(const ProbeTask& task);
+
+  [[nodiscard]] Micros timeout_for(const ProbeTask& task) const;
+  [[nodiscard]] bool host_done(std::uint32_t host) const;
+  [[nodiscard]] const ScanHost& host(std::uint32_t host) const;
+  HostReport& report(std::uint32_t host);
+  // Hands over a host's report (ports sorted) and forgets the host.
+  HostReport finish_host(std::uint32_t host, bool complete);
+  [[nodiscard]] const std::vector<std::uint32_t>& active_hosts() const { return active_; }
+  [[nodiscard]] std::size_t ports_per_host() const { return total_ports_; }
+
+ private:
+  struct HostState {
+    HostState(PortOrder port_order, RttEstimator estimator) : order(port_order), rtt(estimator) {}
+    HostReport report;
+    PortOrder order;
+    RttEstimator rtt;
+    std::uint32_t next_step = 0;
+    std::uint32_t in_flight = 0;
+    std::uint32_t udp_first_in_flight = 0;
+    std::deque<ProbeTask> retries;
+    std::deque<ProbeTask> paced_retries;
+    ScanClock::time_point next_paced{};
+    bool icmp_rate_limited = false;
+    bool saw_udp_icmp = false;
+    bool live = false;
+  };
+
+  [[nodiscard]] ProbeTask fresh_task(std::uint32_t id, const HostState& state) const;
+  std::optional<ProbeTask> take_from(std::uint32_t id, ScanClock::time_point now);
+
+  SchedulerConfig config_;
+  std::size_t total_ports_ = 0;
+  std::vector<HostState> hosts_;
+  std::vector<std::uint32_t> free_ids_;
+  std::vector<std::uint32_t> active_;
+  std::size_t cursor_ = 0;
+};
+
+}  // namespace portkit

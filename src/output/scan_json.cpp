@@ -1,0 +1,109 @@
+// JSON Lines: one object per port as it is decided ("type": "port"), one per host when it is
+// done ("type": "host"), and a last one for the whole scan ("type": "summary"). Port lines are
+// formatted directly (a full scan writes 65,535 of them); strings go through nlohmann's escaping.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "portkit/output/scan_output.hpp"
+#include "portkit/registry.hpp"
+
+namespace portkit {
+namespace {
+
+std::string json_string(std::string_view text) {
+  return nlohmann::json(text).dump();
+}
+
+std::string json_latency(std::optional<double> latency) {
+  if (!latency) return "null";
+  return fmt::format("{}", std::round(*latency * 1000) / 1000);
+}
+
+class JsonScanWriter final : public ScanWriter {
+ public:
+  explicit JsonScanWriter(std::FILE* out) : out_(out) {}
+
+  void begin(const ScanInfo& info) override { open_only_ = info.open_only; }
+
+  void port(const ScanHost& host, const PortOutcome& outcome, std::string_view banner) override {
+    if (open_only_ && outcome.state != PortState::open) return;
+    if (!(cached_host_.address == host.address) || cached_host_.name != host.name) {
+      cached_host_ = host;
+      host_json_ = json_string(host.name.empty() ? host.address.to_string() : host.name);
+      address_json_ = json_string(host.address.to_string());
+    }
+    const auto service = registry::service_name(outcome.port, outcome.proto);
+    fmt::print(out_,
+               "{{\"type\":\"port\",\"host\":{},\"address\":{},\"port\":{},\"proto\":\"{}\","
+               "\"state\":\"{}\",\"reason\":\"{}\",\"latency_ms\":{},\"service\":{},"
+               "\"banner\":{},\"attempts\":{}}}\n",
+               host_json_, address_json_, outcome.port, proto_name(outcome.proto),
+               port_state_name(outcome.state), probe_reason_name(outcome.reason),
+               json_latency(outcome.latency()), service.empty() ? "null" : json_string(service),
+               banner.empty() ? "null" : json_string(banner), outcome.attempts);
+    if (outcome.state == PortState::open) std::fflush(out_);
+  }
+
+  void host(const HostReport& report) override {
+    nlohmann::json line{
+        {"type", "host"},
+        {"host", report.host.name.empty() ? report.host.address.to_string() : report.host.name},
+        {"address", report.host.address.to_string()},
+        {"answered", report.answered()},
+        {"complete", report.complete},
+        {"ports", report.ports.size()},
+        {"open", report.count(PortState::open)},
+        {"closed", report.count(PortState::closed)},
+        {"filtered", report.count(PortState::filtered)},
+        {"open_filtered", report.count(PortState::open_filtered)},
+        {"latency_ms", nullptr},
+        {"duration_ms",
+         std::round(
+             std::chrono::duration<double, std::milli>(report.finished - report.started).count())}};
+    if (report.srtt_ms) line["latency_ms"] = std::round(*report.srtt_ms * 1000) / 1000;
+    auto open = nlohmann::json::array();
+    for (const auto& port : report.ports) {
+      if (port.state != PortState::open) continue;
+      nlohmann::json item{{"port", port.port}, {"proto", proto_name(port.proto)}};
+      const auto service = registry::service_name(port.port, port.proto);
+      item["service"] = service.empty() ? nlohmann::json(nullptr) : nlohmann::json(service);
+      open.push_back(std::move(item));
+    }
+    line["open_ports"] = std::move(open);
+    fmt::print(out_, "{}\n", line.dump());
+    std::fflush(out_);
+  }
+
+  void end(const ScanSummary& summary) override {
+    const nlohmann::json line{{"type", "summary"},
+                              {"hosts", summary.hosts},
+                              {"hosts_answered", summary.hosts_answered},
+                              {"probes", summary.probes_sent},
+                              {"open", summary.open},
+                              {"closed", summary.closed},
+                              {"filtered", summary.filtered},
+                              {"open_filtered", summary.open_filtered},
+                              {"elapsed_ms", std::round(summary.elapsed_ms * 10) / 10},
+                              {"interrupted", summary.interrupted},
+                              {"notices", summary.notices}};
+    fmt::print(out_, "{}\n", line.dump());
+    std::fflush(out_);
+  }
+
+ private:
+  std::FILE* out_;
+  bool open_only_ = false;
+  ScanHost cached_host_{"\x01", {}};
+  std::string host_json_;
+  std::string address_json_;
+};
+
+}  // namespace
+
+std::unique_ptr<ScanWriter> make_json_scan_writer(std::FILE* out) {
+  return std::make_unique<JsonScanWriter>(out);
+}
+
+}  // namespace portkit

@@ -1,0 +1,400 @@
+// The scan driver: Asio's event loop feeding the ScanScheduler. TCP connects are issued from a
+// pool of sockets (one slot per probe in flight) and timed out by one sweep timer against the
+// host's current adaptive timeout, so a timeout learned late still shortens earlier probes.
+// UDP attempts and banner reads reuse the probes of the asynchronous core.
+#include <sys/socket.h>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+#include <cerrno>
+
+#include "portkit/registry.hpp"
+#include "portkit/scan_scheduler.hpp"
+
+namespace portkit {
+namespace {
+
+using std::chrono::duration_cast;
+
+constexpr auto kTick = std::chrono::milliseconds(10);
+constexpr auto kProgressEvery = std::chrono::milliseconds(250);
+
+asio::ip::address to_asio(const IpAddress& address) {
+  if (!address.is_v6) {
+    return asio::ip::address_v4(asio::ip::address_v4::bytes_type{
+        address.bytes[0], address.bytes[1], address.bytes[2], address.bytes[3]});
+  }
+  asio::ip::address_v6::bytes_type bytes;
+  std::copy(address.bytes.begin(), address.bytes.end(), bytes.begin());
+  return asio::ip::address_v6(bytes);
+}
+
+// Out of descriptors or local ports: the probe waits and the window shrinks; not an answer.
+bool is_resource_shortage(int error_number) {
+  return error_number == EMFILE || error_number == ENFILE || error_number == ENOBUFS ||
+         error_number == ENOMEM || error_number == EADDRNOTAVAIL || error_number == EAGAIN;
+}
+
+class ScanEngine {
+ public:
+  ScanEngine(HostSource& hosts, const ScanOptions& options, ScanSink& sink, std::size_t window)
+      : hosts_(hosts),
+        options_(options),
+        sink_(sink),
+        scheduler_(SchedulerConfig{options.tcp_ports, options.udp_ports, options.max_retries,
+                                   TimeoutBounds{duration_cast<Micros>(options.timeout),
+                                                 duration_cast<Micros>(options.min_timeout),
+                                                 duration_cast<Micros>(options.timeout)},
+                                   options.sequential, options.seed,
+                                   duration_cast<Micros>(options.udp_retry_spacing)}),
+        tick_(io_),
+        bucket_(options.rate, std::max(1.0, options.rate / 100.0), ScanClock::now()),
+        window_(window),
+        max_window_(window) {
+    summary_.max_inflight = window;
+  }
+
+  ScanSummary run() {
+    started_ = ScanClock::now();
+    last_progress_ = started_;
+    fill();
+    arm_tick();
+    io_.run();
+    summary_.elapsed_ms =
+        std::chrono::duration<double, std::milli>(ScanClock::now() - started_).count();
+    return std::move(summary_);
+  }
+
+ private:
+  struct Slot {
+    explicit Slot(asio::io_context& io) : socket(io) {}
+    asio::ip::tcp::socket socket;
+    ProbeTask task;
+    ScanClock::time_point sent;
+    unsigned generation = 0;
+    bool busy = false;
+    bool tcp = true;
+  };
+
+  void activate_hosts() {
+    while (!sources_done_ && scheduler_.active_hosts().size() < options_.max_active_hosts) {
+      auto host = hosts_.next();
+      if (!host) {
+        sources_done_ = true;
+        break;
+      }
+      ++summary_.hosts;
+      const bool local = to_asio(host->address).is_loopback();
+      const auto id = scheduler_.add_host(std::move(*host), !local);
+      if (id >= pending_banners_.size()) pending_banners_.resize(id + 1, 0);
+      if (scheduler_.ports_per_host() == 0) finish_if_done(id);
+    }
+  }
+
+  std::uint32_t take_slot() {
+    if (free_slots_.empty()) {
+      slots_.emplace_back(io_);
+      return static_cast<std::uint32_t>(slots_.size() - 1);
+    }
+    const auto index = free_slots_.back();
+    free_slots_.pop_back();
+    return index;
+  }
+
+  void release_slot(std::uint32_t index) {
+    auto& slot = slots_[index];
+    ++slot.generation;
+    slot.busy = false;
+    asio::error_code ignored;
+    if (slot.socket.is_open()) slot.socket.close(ignored);
+    free_slots_.push_back(index);
+    --in_flight_;
+  }
+
+  void fill() {
+    // A probe that fails at once calls back inside launch(): the outer loop goes on.
+    if (stopping_ || filling_) return;
+    filling_ = true;
+    activate_hosts();
+    const auto now = ScanClock::now();
+    while (in_flight_ < window_) {
+      if (!bucket_.unlimited() && bucket_.next_token(now) > now) break;
+      const auto task = scheduler_.next(now);
+      if (!task) break;
+      (void)bucket_.try_take(now);
+      ++summary_.probes_sent;
+      if (!launch(*task, now)) break;
+    }
+    filling_ = false;
+  }
+
+  // False when the system is out of resources and filling should pause.
+  bool launch(const ProbeTask& task, ScanClock::time_point now) {
+    const auto index = take_slot();
+    auto& slot = slots_[index];
+    slot.task = task;
+    slot.sent = now;
+    slot.busy = true;
+    slot.tcp = task.proto == Proto::tcp;
+    ++in_flight_;
+    const auto address = to_asio(scheduler_.host(task.host).address);
+    const auto generation = slot.generation;
+    if (!slot.tcp) {
+      ProbeOptions probe;
+      probe.timeout =
+          std::max(std::chrono::milliseconds(1),
+                   duration_cast<std::chrono::milliseconds>(scheduler_.timeout_for(task)));
+      probe.retries = 0;
+      start_probe(io_, address, task.port, Proto::udp, probe,
+                  [this, index, generation](ProbeResult result) {
+                    on_udp_answer(index, generation, std::move(result));
+                  });
+      return true;
+    }
+    asio::error_code error;
+    slot.socket.open(address.is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), error);
+    if (error) {
+      if (is_resource_shortage(error.value())) {
+        release_slot(index);
+        shortage(task);
+        return false;
+      }
+      release_slot(index);
+      complete(task, {PortState::filtered, ProbeReason::local_error}, std::nullopt);
+      return true;
+    }
+    // An open port is closed with a reset: no TIME_WAIT left behind by a scan.
+    slot.socket.set_option(asio::socket_base::linger(true, 0), error);
+    slot.socket.async_connect(asio::ip::tcp::endpoint(address, task.port),
+                              [this, index, generation](const asio::error_code& connect_error) {
+                                on_connect(index, generation, connect_error);
+                              });
+    return true;
+  }
+
+  void shortage(const ProbeTask& task) {
+    scheduler_.give_back(task);
+    --summary_.probes_sent;
+    ++summary_.resource_waits;
+    window_ = std::max<std::size_t>(1, std::min(window_, in_flight_ + 1) * 3 / 4);
+    successes_since_shrink_ = 0;
+  }
+
+  void on_success_grow() {
+    if (window_ < max_window_ && ++successes_since_shrink_ >= window_) {
+      ++window_;
+      successes_since_shrink_ = 0;
+    }
+  }
+
+  void on_connect(std::uint32_t index, unsigned generation, const asio::error_code& error) {
+    auto& slot = slots_[index];
+    if (!slot.busy || slot.generation != generation) return;
+    const auto now = ScanClock::now();
+    const auto task = slot.task;
+    const auto rtt = duration_cast<Micros>(now - slot.sent);
+    if (!error) {
+      // Connecting to a port of this host from the very same port (TCP simultaneous open)
+      // "succeeds" with nobody listening: try again from another source port.
+      asio::error_code local_error;
+      asio::error_code remote_error;
+      const auto local = slot.socket.local_endpoint(local_error);
+      const auto remote = slot.socket.remote_endpoint(remote_error);
+      if (!local_error && !remote_error && local == remote) {
+        release_slot(index);
+        scheduler_.give_back(task);
+        return fill();
+      }
+    }
+    if (error && is_resource_shortage(error.value())) {
+      release_slot(index);
+      shortage(task);
+      return fill();
+    }
+    release_slot(index);
+    on_success_grow();
+    const auto verdict = classify_connect_errno(error ? error.value() : 0);
+    const bool timed = verdict.reason != ProbeReason::local_error;
+    complete(task, verdict, timed ? std::optional<Micros>(rtt) : std::nullopt);
+    fill();
+  }
+
+  void on_udp_answer(std::uint32_t index, unsigned generation, ProbeResult result) {
+    auto& slot = slots_[index];
+    if (!slot.busy || slot.generation != generation) return;
+    const auto task = slot.task;
+    release_slot(index);
+    if (result.reason == ProbeReason::local_error && is_resource_shortage(result.sys_errno)) {
+      shortage(task);
+      return fill();
+    }
+    on_success_grow();
+    std::optional<Micros> rtt;
+    if (result.latency_ms) rtt = Micros(static_cast<std::int64_t>(*result.latency_ms * 1000.0));
+    complete(task, {result.state, result.reason}, rtt);
+    fill();
+  }
+
+  void complete(const ProbeTask& task, Verdict verdict, std::optional<Micros> rtt) {
+    const auto outcome = scheduler_.record(task, verdict, rtt);
+    if (outcome) {
+      ++decided_;
+      count(*outcome);
+      if (outcome->state == PortState::open && outcome->proto == Proto::tcp && options_.banner) {
+        read_banner(task.host, *outcome);
+      } else {
+        sink_.on_port(scheduler_.host(task.host), *outcome, {});
+      }
+    }
+    finish_if_done(task.host);
+  }
+
+  void read_banner(std::uint32_t host, PortOutcome outcome) {
+    ++pending_banners_[host];
+    ++in_flight_;
+    ProbeOptions probe;
+    probe.timeout = options_.timeout;
+    probe.retries = 0;
+    probe.banner = true;
+    probe.banner_timeout = options_.banner_timeout;
+    start_probe(io_, to_asio(scheduler_.host(host).address), outcome.port, Proto::tcp, probe,
+                [this, host, outcome](ProbeResult result) {
+                  --in_flight_;
+                  --pending_banners_[host];
+                  if (stopping_) return;
+                  if (!result.banner.empty()) {
+                    scheduler_.report(host).banners.emplace_back(outcome.port, result.banner);
+                  }
+                  sink_.on_port(scheduler_.host(host), outcome, result.banner);
+                  finish_if_done(host);
+                  fill();
+                });
+  }
+
+  void count(const PortOutcome& outcome) {
+    switch (outcome.state) {
+      case PortState::open:
+        ++summary_.open;
+        break;
+      case PortState::closed:
+        ++summary_.closed;
+        break;
+      case PortState::filtered:
+        ++summary_.filtered;
+        break;
+      case PortState::open_filtered:
+        ++summary_.open_filtered;
+        break;
+    }
+  }
+
+  void finish_if_done(std::uint32_t host) {
+    if (!scheduler_.host_done(host) || pending_banners_[host] > 0) return;
+    auto report = scheduler_.finish_host(host, true);
+    if (report.answered()) ++summary_.hosts_answered;
+    sink_.on_host(report);
+  }
+
+  void arm_tick() {
+    tick_.expires_after(kTick);
+    tick_.async_wait([this](const asio::error_code& error) {
+      if (!error) on_tick();
+    });
+  }
+
+  void on_tick() {
+    const auto now = ScanClock::now();
+    if (options_.stop != nullptr && options_.stop->load()) return stop();
+    for (std::uint32_t index = 0; index < slots_.size(); ++index) {
+      auto& slot = slots_[index];
+      if (!slot.busy || !slot.tcp) continue;
+      if (now - slot.sent < scheduler_.timeout_for(slot.task)) continue;
+      const auto task = slot.task;
+      release_slot(index);
+      complete(task, {PortState::filtered, ProbeReason::no_response}, std::nullopt);
+    }
+    fill();
+    if (now - last_progress_ >= kProgressEvery) {
+      last_progress_ = now;
+      report_progress(now);
+    }
+    if (in_flight_ > 0 || !scheduler_.active_hosts().empty() || !sources_done_) arm_tick();
+  }
+
+  void report_progress(ScanClock::time_point now) {
+    ScanProgress progress;
+    progress.done = decided_;
+    progress.total = (hosts_.total() - hosts_.excluded()) * scheduler_.ports_per_host();
+    progress.elapsed_s = std::chrono::duration<double>(now - started_).count();
+    if (progress.elapsed_s > 0) {
+      progress.rate = static_cast<double>(summary_.probes_sent) / progress.elapsed_s;
+    }
+    sink_.on_progress(progress);
+  }
+
+  // Ctrl-C: what was decided so far is reported, each unfinished host marked incomplete.
+  void stop() {
+    stopping_ = true;
+    summary_.interrupted = true;
+    for (std::uint32_t index = 0; index < slots_.size(); ++index) {
+      if (slots_[index].busy) release_slot(index);
+    }
+    const auto active = scheduler_.active_hosts();
+    for (const auto host : active) {
+      auto report = scheduler_.finish_host(host, false);
+      if (report.answered()) ++summary_.hosts_answered;
+      sink_.on_host(report);
+    }
+    io_.stop();
+  }
+
+  HostSource& hosts_;
+  const ScanOptions& options_;
+  ScanSink& sink_;
+  asio::io_context io_;
+  ScanScheduler scheduler_;
+  asio::steady_timer tick_;
+  TokenBucket bucket_;
+  std::deque<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<std::uint32_t> pending_banners_;
+  std::size_t in_flight_ = 0;
+  std::size_t window_;
+  std::size_t max_window_;
+  std::size_t successes_since_shrink_ = 0;
+  std::uint64_t decided_ = 0;
+  bool sources_done_ = false;
+  bool stopping_ = false;
+  bool filling_ = false;
+  ScanClock::time_point started_;
+  ScanClock::time_point last_progress_;
+  ScanSummary summary_;
+};
+
+}  // namespace
+
+Result<ScanSummary> run_scan(HostSource& hosts, const ScanOptions& options, ScanSink& sink) {
+  if (options.tcp_ports.empty() && options.udp_ports.empty()) {
+    return make_error("no ports to scan");
+  }
+  auto budget = raise_fd_limit();
+  auto window =
+      options.max_inflight == 0 ? budget.inflight : std::min(options.max_inflight, budget.inflight);
+  window = std::max<std::size_t>(window, 1);
+  ScanOptions effective = options;
+  if (effective.seed == 0) {
+    effective.seed =
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+  }
+  ScanEngine engine(hosts, effective, sink, window);
+  auto summary = engine.run();
+  if (budget.notice) summary.notices.push_back(*budget.notice);
+  if (summary.resource_waits > 0) {
+    summary.notices.push_back("ran out of file descriptors or local ports " +
+                              std::to_string(summary.resource_waits) +
+                              " times: slowed down, no result lost");
+  }
+  return summary;
+}
+
+}  // namespace portkit

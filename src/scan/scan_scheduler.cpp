@@ -1,0 +1,169 @@
+#include "portkit/scan_scheduler.hpp"
+
+#include <algorithm>
+
+namespace portkit {
+namespace {
+
+double to_ms(Micros value) {
+  return static_cast<double>(value.count()) / 1000.0;
+}
+
+bool is_udp_icmp(ProbeReason reason) {
+  return reason == ProbeReason::port_unreach || reason == ProbeReason::host_unreach ||
+         reason == ProbeReason::net_unreach || reason == ProbeReason::admin_prohibited;
+}
+
+}  // namespace
+
+ScanScheduler::ScanScheduler(SchedulerConfig config)
+    : config_(std::move(config)),
+      total_ports_(config_.tcp_ports.size() + config_.udp_ports.size()) {}
+
+std::uint32_t ScanScheduler::add_host(ScanHost host, bool icmp_rate_limited) {
+  std::uint32_t id;
+  if (!free_ids_.empty()) {
+    id = free_ids_.back();
+    free_ids_.pop_back();
+  } else {
+    id = static_cast<std::uint32_t>(hosts_.size());
+    hosts_.emplace_back(PortOrder(0, 0, false), RttEstimator(config_.bounds));
+  }
+  // Each host gets its own order: the key mixes the scan's seed with the address.
+  std::uint64_t key = config_.seed;
+  for (const auto byte : host.address.bytes) key = key * 1099511628211ULL + byte;
+  auto& state = hosts_[id];
+  state = HostState(PortOrder(static_cast<std::uint32_t>(total_ports_), key, !config_.sequential),
+                    RttEstimator(config_.bounds));
+  state.report.host = std::move(host);
+  state.report.started = std::chrono::system_clock::now();
+  state.report.ports.reserve(total_ports_);
+  state.icmp_rate_limited = icmp_rate_limited;
+  state.live = true;
+  active_.push_back(id);
+  return id;
+}
+
+ProbeTask ScanScheduler::fresh_task(std::uint32_t id, const HostState& state) const {
+  const auto index = state.order.at(state.next_step);
+  const auto tcp_count = config_.tcp_ports.size();
+  if (index < tcp_count) return {id, config_.tcp_ports[index], Proto::tcp, 1};
+  return {id, config_.udp_ports[index - tcp_count], Proto::udp, 1};
+}
+
+std::optional<ProbeTask> ScanScheduler::take_from(std::uint32_t id, ScanClock::time_point now) {
+  auto& state = hosts_[id];
+  if (!state.retries.empty()) {
+    const auto task = state.retries.front();
+    state.retries.pop_front();
+    ++state.in_flight;
+    if (task.proto == Proto::udp && task.attempt == 1) ++state.udp_first_in_flight;
+    return task;
+  }
+  if (state.next_step < state.order.size()) {
+    const auto task = fresh_task(id, state);
+    ++state.next_step;
+    ++state.in_flight;
+    if (task.proto == Proto::udp) ++state.udp_first_in_flight;
+    return task;
+  }
+  // Paced UDP retries wait until the first pass is over, so that they alone spend the
+  // host's ICMP budget, one per spacing.
+  if (!state.paced_retries.empty() && state.udp_first_in_flight == 0 && now >= state.next_paced) {
+    const auto task = state.paced_retries.front();
+    state.paced_retries.pop_front();
+    state.next_paced = now + config_.udp_retry_spacing;
+    ++state.in_flight;
+    return task;
+  }
+  return std::nullopt;
+}
+
+std::optional<ProbeTask> ScanScheduler::next(ScanClock::time_point now) {
+  for (std::size_t tried = 0; tried < active_.size(); ++tried) {
+    if (cursor_ >= active_.size()) cursor_ = 0;
+    const auto id = active_[cursor_++];
+    if (auto task = take_from(id, now)) return task;
+  }
+  return std::nullopt;
+}
+
+std::optional<ScanClock::time_point> ScanScheduler::next_due() const {
+  std::optional<ScanClock::time_point> due;
+  for (const auto id : active_) {
+    const auto& state = hosts_[id];
+    if (state.paced_retries.empty() || state.udp_first_in_flight > 0) continue;
+    if (!due || state.next_paced < *due) due = state.next_paced;
+  }
+  return due;
+}
+
+std::optional<PortOutcome> ScanScheduler::record(const ProbeTask& task, Verdict verdict,
+                                                 std::optional<Micros> rtt) {
+  auto& state = hosts_[task.host];
+  --state.in_flight;
+  if (task.proto == Proto::udp && task.attempt == 1) --state.udp_first_in_flight;
+  if (rtt) state.rtt.add_sample(*rtt);
+  if (task.proto == Proto::udp && is_udp_icmp(verdict.reason)) state.saw_udp_icmp = true;
+
+  if (verdict.reason == ProbeReason::no_response) {
+    const bool paced = task.proto == Proto::udp && state.icmp_rate_limited && state.saw_udp_icmp;
+    // A paced retry is sure of the host's ICMP budget: one is enough to hear "closed".
+    const int retries_allowed = paced ? std::min(config_.max_retries, 1) : config_.max_retries;
+    if (task.attempt <= retries_allowed) {
+      auto retry = task;
+      ++retry.attempt;
+      (paced ? state.paced_retries : state.retries).push_back(retry);
+      return std::nullopt;
+    }
+  }
+  PortOutcome outcome{task.port,      task.proto,   verdict.state,
+                      verdict.reason, task.attempt, rtt ? static_cast<float>(to_ms(*rtt)) : -1.0F};
+  state.report.ports.push_back(outcome);
+  return outcome;
+}
+
+void ScanScheduler::give_back(const ProbeTask& task) {
+  auto& state = hosts_[task.host];
+  --state.in_flight;
+  if (task.proto == Proto::udp && task.attempt == 1) --state.udp_first_in_flight;
+  state.retries.push_front(task);
+}
+
+Micros ScanScheduler::timeout_for(const ProbeTask& task) const {
+  return hosts_[task.host].rtt.timeout(task.attempt);
+}
+
+bool ScanScheduler::host_done(std::uint32_t host) const {
+  const auto& state = hosts_[host];
+  return state.in_flight == 0 && state.retries.empty() && state.paced_retries.empty() &&
+         state.next_step >= state.order.size();
+}
+
+const ScanHost& ScanScheduler::host(std::uint32_t host) const {
+  return hosts_[host].report.host;
+}
+
+HostReport& ScanScheduler::report(std::uint32_t host) {
+  return hosts_[host].report;
+}
+
+HostReport ScanScheduler::finish_host(std::uint32_t host, bool complete) {
+  auto& state = hosts_[host];
+  auto report = std::move(state.report);
+  report.complete = complete;
+  report.finished = std::chrono::system_clock::now();
+  if (const auto srtt = state.rtt.smoothed()) report.srtt_ms = to_ms(*srtt);
+  report.rttvar_ms = to_ms(state.rtt.variation());
+  report.timeout_ms = to_ms(state.rtt.timeout());
+  std::sort(report.ports.begin(), report.ports.end(),
+            [](const PortOutcome& a, const PortOutcome& b) {
+              return a.proto != b.proto ? a.proto < b.proto : a.port < b.port;
+            });
+  state = HostState(PortOrder(0, 0, false), RttEstimator(config_.bounds));
+  active_.erase(std::remove(active_.begin(), active_.end(), host), active_.end());
+  free_ids_.push_back(host);
+  return report;
+}
+
+}  // namespace portkit

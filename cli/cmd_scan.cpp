@@ -32,7 +32,7 @@ struct ScanFlags {
   double rate = 0;
   std::string timeout = "1s";
   std::string min_timeout = "100ms";
-  int max_retries = 2;
+  int max_retries = 6;
   std::size_t max_inflight = 0;
   bool sequential = false;
   bool banner = false;
@@ -210,7 +210,7 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
       ->capture_default_str();
   app->add_option("--min-timeout", flags->min_timeout, "floor of the adaptive timeout")
       ->capture_default_str();
-  app->add_option("--max-retries", flags->max_retries, "extra attempts for unanswered probes")
+  app->add_option("--max-retries", flags->max_retries, "cap on retries of unanswered probes (earned per host, as nmap)")
       ->check(CLI::Range(0, 10))
       ->capture_default_str();
   app->add_option("--max-inflight", flags->max_inflight,

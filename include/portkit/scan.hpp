@@ -21,12 +21,12 @@ struct ScanOptions {
   std::vector<std::uint16_t> udp_ports;
   std::chrono::milliseconds timeout{1000};     // ceiling of the adaptive per-host timeout
   std::chrono::milliseconds min_timeout{100};  // floor of the adaptive timeout
-  int max_retries = 2;                         // extra attempts for unanswered probes
-  double rate = 0;                             // probes per second; 0 = unlimited
-  std::size_t max_inflight = 0;                // 0 = sized from RLIMIT_NOFILE
-  std::size_t max_active_hosts = 256;          // hosts scanned side by side
-  bool sequential = false;                     // ports in ascending order, not shuffled
-  bool banner = false;                         // read banners of open TCP ports
+  int max_retries = 6;           // cap on extra attempts; a host earns them by answering retries
+  double rate = 0;               // probes per second; 0 = unlimited
+  std::size_t max_inflight = 0;  // 0 = sized from RLIMIT_NOFILE
+  std::size_t max_active_hosts = 256;  // hosts scanned side by side
+  bool sequential = false;             // ports in ascending order, not shuffled
+  bool banner = false;                 // read banners of open TCP ports
   std::chrono::milliseconds banner_timeout{800};
   std::chrono::milliseconds udp_retry_spacing{1100};  // per host, under an ICMP rate limit
   std::uint64_t seed = 0;                             // port order key; 0 = random

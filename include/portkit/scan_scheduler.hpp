@@ -4,6 +4,9 @@
 // first), how long to wait for each (per-host adaptive timeout), and what an answer or a
 // silence means (a final outcome or a retry). UDP retries to a host that rate-limits its ICMP
 // errors are spaced out so that a suppressed "port unreachable" is not taken for silence.
+// As nmap does, a host earns retries: silence is retried once more than the highest attempt
+// that ever got an answer from it (up to max_retries), so a firewall costs one retry per port
+// while a lossy path gets as many as it needs.
 #include <cstdint>
 #include <deque>
 #include <optional>
@@ -20,6 +23,7 @@ struct ProbeTask {
   std::uint16_t port = 0;
   Proto proto = Proto::tcp;
   std::uint8_t attempt = 1;
+  std::uint32_t first_sent = 0;  // the host's probe count when attempt 1 went out
 };
 
 struct SchedulerConfig {
@@ -30,6 +34,10 @@ struct SchedulerConfig {
   bool sequential = false;
   std::uint64_t seed = 1;
   Micros udp_retry_spacing{1'100'000};
+  // Per-host congestion window (probes in flight): starts small, doubles each round trip
+  // while answers come back, halves when an answer shows an earlier attempt was lost.
+  double initial_window = 16;
+  double max_window = 5000;
 };
 
 class ScanScheduler {
@@ -59,6 +67,8 @@ class ScanScheduler {
   HostReport finish_host(std::uint32_t host, bool complete);
   [[nodiscard]] const std::vector<std::uint32_t>& active_hosts() const { return active_; }
   [[nodiscard]] std::size_t ports_per_host() const { return total_ports_; }
+  [[nodiscard]] double window(std::uint32_t host) const { return hosts_[host].cwnd; }
+  [[nodiscard]] int retries_earned(std::uint32_t host) const;
 
  private:
   struct HostState {
@@ -75,13 +85,22 @@ class ScanScheduler {
     bool icmp_rate_limited = false;
     bool saw_udp_icmp = false;
     bool live = false;
+    double cwnd = 0;
+    double ssthresh = 0;
+    std::uint8_t highest_answered_attempt = 1;
+    std::uint32_t sent = 0;
+    std::uint32_t no_cut_before = 0;  // a loss among probes older than this was answered already
   };
+
+  void on_answer(HostState& state, const ProbeTask& task);
+  void grow(HostState& state) const;
 
   [[nodiscard]] ProbeTask fresh_task(std::uint32_t id, const HostState& state) const;
   std::optional<ProbeTask> take_from(std::uint32_t id, ScanClock::time_point now);
 
   SchedulerConfig config_;
   std::size_t total_ports_ = 0;
+  std::size_t leading_ = 0;  // tcp_ports[0, leading_) go first, in order
   std::vector<HostState> hosts_;
   std::vector<std::uint32_t> free_ids_;
   std::vector<std::uint32_t> active_;

@@ -22,9 +22,8 @@ class RttEstimator {
   explicit RttEstimator(TimeoutBounds bounds = {});
 
   void add_sample(Micros rtt);
-  // How long to wait for an answer to attempt `attempt` (1-based): srtt + 4 * rttvar within
-  // the bounds, doubled for each retry (still capped by the ceiling).
-  [[nodiscard]] Micros timeout(int attempt = 1) const;
+  // How long to wait for an answer: srtt + 4 * rttvar within the bounds.
+  [[nodiscard]] Micros timeout() const;
   [[nodiscard]] std::optional<Micros> smoothed() const;
   [[nodiscard]] Micros variation() const { return rttvar_; }
   [[nodiscard]] std::uint32_t samples() const { return samples_; }

@@ -18,6 +18,9 @@ using std::chrono::duration_cast;
 
 constexpr auto kTick = std::chrono::milliseconds(10);
 constexpr auto kProgressEvery = std::chrono::milliseconds(250);
+// Before a host has answered anything (nmap -T4 uses the same first guess).
+constexpr Micros kInitialTimeout{500'000};
+constexpr double kInitialWindow = 128;
 
 asio::ip::address to_asio(const IpAddress& address) {
   if (!address.is_v6) {
@@ -41,12 +44,13 @@ class ScanEngine {
       : hosts_(hosts),
         options_(options),
         sink_(sink),
-        scheduler_(SchedulerConfig{options.tcp_ports, options.udp_ports, options.max_retries,
-                                   TimeoutBounds{duration_cast<Micros>(options.timeout),
-                                                 duration_cast<Micros>(options.min_timeout),
-                                                 duration_cast<Micros>(options.timeout)},
-                                   options.sequential, options.seed,
-                                   duration_cast<Micros>(options.udp_retry_spacing)}),
+        scheduler_(SchedulerConfig{
+            options.tcp_ports, options.udp_ports, options.max_retries,
+            TimeoutBounds{std::min(kInitialTimeout, duration_cast<Micros>(options.timeout)),
+                          duration_cast<Micros>(options.min_timeout),
+                          duration_cast<Micros>(options.timeout)},
+            options.sequential, options.seed, duration_cast<Micros>(options.udp_retry_spacing),
+            kInitialWindow, static_cast<double>(window)}),
         tick_(io_),
         bucket_(options.rate, std::max(1.0, options.rate / 100.0), ScanClock::now()),
         window_(window),
@@ -116,8 +120,9 @@ class ScanEngine {
     if (stopping_ || filling_) return;
     filling_ = true;
     activate_hosts();
-    const auto now = ScanClock::now();
     while (in_flight_ < window_) {
+      // Read per probe: a burst of launches takes long enough to skew round-trip samples.
+      const auto now = ScanClock::now();
       if (!bucket_.unlimited() && bucket_.next_token(now) > now) break;
       const auto task = scheduler_.next(now);
       if (!task) break;

@@ -22,11 +22,11 @@ void RttEstimator::add_sample(Micros rtt) {
   srtt_ = (7 * srtt_ + rtt) / 8;
 }
 
-Micros RttEstimator::timeout(int attempt) const {
-  auto base = samples_ == 0 ? bounds_.initial : srtt_ + 4 * rttvar_;
-  base = std::clamp(base, bounds_.minimum, bounds_.ceiling);
-  for (int i = 1; i < attempt && base < bounds_.ceiling; ++i) base *= 2;
-  return std::min(base, bounds_.ceiling);
+// Retries wait as long as first attempts: the estimate already covers the path, and a
+// silent (firewalled) port would otherwise cost seconds of doubling.
+Micros RttEstimator::timeout() const {
+  const auto base = samples_ == 0 ? bounds_.initial : srtt_ + 4 * rttvar_;
+  return std::clamp(base, bounds_.minimum, bounds_.ceiling);
 }
 
 std::optional<Micros> RttEstimator::smoothed() const {

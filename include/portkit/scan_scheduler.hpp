@@ -84,6 +84,7 @@ class ScanScheduler {
     ScanClock::time_point next_paced{};
     bool icmp_rate_limited = false;
     bool saw_udp_icmp = false;
+    bool paced_armed = false;
     bool live = false;
     double cwnd = 0;
     double ssthresh = 0;

@@ -14,10 +14,17 @@
 namespace portkit {
 namespace {
 
+// "--" is also escaped (as nmap does): the command line goes into a comment too, where a
+// double hyphen is not allowed.
 std::string xml_escape(std::string_view text) {
   std::string out;
   out.reserve(text.size());
-  for (const char c : text) {
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '-' && i > 0 && text[i - 1] == '-') {
+      out += "&#45;";
+      continue;
+    }
     switch (c) {
       case '&':
         out += "&amp;";

@@ -98,6 +98,12 @@ std::optional<ProbeTask> ScanScheduler::take_from(std::uint32_t id, ScanClock::t
   }
   // Paced UDP retries wait until the first pass is over, so that they alone spend the
   // host's ICMP budget, one per spacing.
+  if (!state.paced_retries.empty() && state.udp_first_in_flight == 0 && !state.paced_armed) {
+    // The first pass may have spent the whole ICMP budget: the first retry waits a spacing too.
+    state.paced_armed = true;
+    state.next_paced = now + config_.udp_retry_spacing;
+    return std::nullopt;
+  }
   if (!state.paced_retries.empty() && state.udp_first_in_flight == 0 && now >= state.next_paced) {
     const auto task = state.paced_retries.front();
     state.paced_retries.pop_front();

@@ -186,6 +186,8 @@ TEST(ScanScheduler, UdpRetriesToARateLimitedHostWaitForTheFirstPassAndArePaced) 
   EXPECT_FALSE(scheduler.record(first[1], kSilence, std::nullopt));
   EXPECT_TRUE(drain(scheduler, now).empty()) << "port 102 is still in its first pass";
   EXPECT_FALSE(scheduler.record(first[2], kSilence, std::nullopt));
+  EXPECT_TRUE(drain(scheduler, now).empty()) << "the first pass may have spent the ICMP budget";
+  now += milliseconds(1000);
   auto paced = drain(scheduler, now);
   ASSERT_EQ(paced.size(), 1U);  // one per spacing
   EXPECT_EQ(paced[0].attempt, 2);

@@ -11,6 +11,7 @@
 #include "portkit/lookup.hpp"
 #include "portkit/probe.hpp"
 #include "portkit/quiz.hpp"
+#include "portkit/scan_targets.hpp"
 #include "portkit/ranges.hpp"
 #include "portkit/services_format.hpp"
 #include "portkit/sockets.hpp"
@@ -60,6 +61,13 @@ void fuzz_target(std::string_view text) {
     require(target->at(0) == target->first);
     if (size != UINT64_MAX) require(target->at(size - 1) == target->last);
   }
+}
+
+// `scan -iL` files: a list of targets, comments and separators.
+void fuzz_target_list(std::string_view text) {
+  const auto targets = portkit::parse_target_list(text);
+  if (!targets) return require(targets.error().message.rfind("line ", 0) == 0);
+  for (const auto& target : *targets) require(target.size() >= 1 && !target.text.empty());
 }
 
 void fuzz_duration(std::string_view text) {
@@ -156,6 +164,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     case 2:
       fuzz_target(text);
+      fuzz_target_list(text);
       break;
     case 3:
       fuzz_duration(text);

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# `portkit scan` against its anchors, side by side in one run:
+#  1. -p- on loopback: nmap -sT -T4, and a bare C loop of blocking connects (the one-core floor);
+#  2. -p- on a namespace host 20 ms away with ~1,000 dropped ports: nmap -sT -T4;
+#  3. --top 1000 on a firewalled namespace host 20 ms away (all but two ports dropped);
+#  4. --top 1000 on loopback.
+# Prints wall time, peak RSS, ratios, and whether every port's state agrees with nmap's.
+# Traffic stays on loopback and on namespace hosts made here (../shared/tools/netns-target).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+portkit=$(realpath "${PORTKIT:-build/dev/portkit}")
+rounds=${ROUNDS:-3}
+netns_target=$(realpath ../shared/tools/netns-target)
+[[ -x $portkit ]] || { echo "build first: cmake --preset dev && cmake --build --preset dev" >&2; exit 2; }
+for tool in nmap cc python3 /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "$tool missing: scripts/install-deps" >&2; exit 2; }
+done
+[[ $(id -u) == 0 ]] || { echo "needs root for the namespace hosts" >&2; exit 2; }
+
+work=$(mktemp -d)
+hosts=()
+cleanup() {
+  for name in "${hosts[@]}"; do "$netns_target" down --name "$name" >/dev/null 2>&1 || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cat >"$work/connect_loop.c" <<'C'
+/* The floor: one blocking connect per port, one after another, on one core. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void) {
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int open_ports = 0;
+  for (int port = 1; port <= 65535; ++port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    a.sin_port = htons((unsigned short)port);
+    if (connect(fd, (struct sockaddr*)&a, sizeof a) == 0) ++open_ports;
+    close(fd);
+  }
+  return open_ports > 0 ? 0 : 1;
+}
+C
+cc -O2 -o "$work/connect_loop" "$work/connect_loop.c"
+
+# best_of COMMAND...: the fastest of $rounds runs, as "seconds peak_kb".
+best_of() {
+  local best="" line
+  for _ in $(seq "$rounds"); do
+    line=$(/usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -1)
+    if [[ -z $best ]] || awk -v a="${line% *}" -v b="${best% *}" 'BEGIN{exit !(a<b)}'; then best=$line; fi
+  done
+  echo "$best"
+}
+
+# agreement TARGET PORTS [portkit flags]: compares every port's state, portkit (--json) vs
+# nmap -sT (-d3 lists every port in its XML instead of folding the common state).
+agreement() {
+  local target=$1 ports=$2
+  shift 2
+  "$portkit" scan "$target" "$@" $ports --json >"$work/ours.json" || true
+  nmap -n -Pn -sT -T4 -d3 $ports -oX "$work/theirs.xml" "$target" >/dev/null 2>&1
+  python3 - "$work/ours.json" "$work/theirs.xml" <<'PY'
+import json, re, sys
+ours = {}
+for line in open(sys.argv[1]):
+    item = json.loads(line)
+    if item.get("type") == "port":
+        ours[(item["port"], item["proto"])] = item["state"]
+theirs = {(int(p), proto): state for proto, p, state in re.findall(
+    r'protocol="(\w+)" portid="(\d+)"><state state="([a-z|]+)"', open(sys.argv[2]).read())}
+differ = [k for k in theirs if ours.get(k) != theirs[k]] + [k for k in ours if k not in theirs]
+if not differ and theirs:
+    print(f"agree on all {len(theirs)} ports")
+else:
+    print(f"DISAGREE on {len(differ)} of {len(theirs)} ports, e.g. " +
+          ", ".join(f"{p}/{q}: portkit {ours.get((p, q))} nmap {theirs.get((p, q))}" for p, q in differ[:5]))
+PY
+}
+
+row() {  # label ours theirs anchor
+  local label=$1 ours=$2 theirs=$3 anchor=$4
+  printf '%-34s portkit %6.2f s %6.1f MB   %-22s %6.2f s   ratio %5.1fx\n' "$label" "${ours% *}" \
+    "$(echo "${ours#* } / 1024" | bc -l)" "$anchor" "${theirs% *}" "$(echo "${theirs% *} / ${ours% *}" | bc -l)"
+}
+
+echo "== 1. loopback, all 65535 ports"
+ours=$(best_of "$portkit" scan 127.0.0.1 -p-)
+nmap_t4=$(best_of nmap -n -Pn -sT -T4 -p- 127.0.0.1)
+floor=$(best_of "$work/connect_loop")
+row "loopback -p-" "$ours" "$nmap_t4" "nmap -sT -T4"
+row "loopback -p-" "$ours" "$floor" "bare connect loop"
+agreement 127.0.0.1 -p-
+
+echo "== 2. namespace host 20 ms away, -p-, 1000 ports dropped"
+"$netns_target" up --name 61 --delay 20ms --tcp-open 22,80,443 --tcp-drop 20000-20999 >/dev/null
+hosts+=(61)
+delayed=$("$netns_target" info --name 61 | sed -n 's/^ADDR4=//p')
+ours=$(best_of "$portkit" scan "$delayed" -p-)
+nmap_t4=$(best_of nmap -n -Pn -sT -T4 -p- "$delayed")
+row "20 ms host -p-" "$ours" "$nmap_t4" "nmap -sT -T4"
+agreement "$delayed" -p-
+
+echo "== 3. firewalled namespace host 20 ms away, top 1000 (all but 22 and 443 dropped)"
+"$netns_target" up --name 62 --delay 20ms --tcp-open 22,443 --tcp-drop 1-21,23-442,444-65535 >/dev/null
+hosts+=(62)
+firewalled=$("$netns_target" info --name 62 | sed -n 's/^ADDR4=//p')
+ours=$(best_of "$portkit" scan "$firewalled" --top 1000)
+nmap_t4=$(best_of nmap -n -Pn -sT -T4 --top-ports 1000 "$firewalled")
+row "firewalled 20 ms host top-1000" "$ours" "$nmap_t4" "nmap -sT -T4"
+"$portkit" scan "$firewalled" --top 1000 --open --json | grep -c '"state":"open"' | sed 's/^/open ports found by portkit: /'
+
+echo "== 4. loopback, top 1000"
+ours=$(best_of "$portkit" scan 127.0.0.1 --top 1000)
+nmap_t4=$(best_of nmap -n -Pn -sT -T4 --top-ports 1000 127.0.0.1)
+row "loopback top-1000" "$ours" "$nmap_t4" "nmap -sT -T4"

@@ -10,6 +10,7 @@
 
 #include "portkit/registry.hpp"
 #include "portkit/scan_scheduler.hpp"
+#include "scan/connect_pool.hpp"
 
 namespace portkit {
 namespace {
@@ -52,6 +53,7 @@ class ScanEngine {
             options.sequential, options.seed, duration_cast<Micros>(options.udp_retry_spacing),
             kInitialWindow, static_cast<double>(window)}),
         tick_(io_),
+        connections_(io_, [this](std::uint64_t key) { on_ready(key); }),
         bucket_(options.rate, std::max(1.0, options.rate / 100.0), ScanClock::now()),
         window_(window),
         max_window_(window) {
@@ -71,8 +73,8 @@ class ScanEngine {
 
  private:
   struct Slot {
-    explicit Slot(asio::io_context& io) : socket(io) {}
-    asio::ip::tcp::socket socket;
+    int fd = -1;
+    bool watched = false;
     ProbeTask task;
     ScanClock::time_point sent;
     unsigned generation = 0;
@@ -97,7 +99,7 @@ class ScanEngine {
 
   std::uint32_t take_slot() {
     if (free_slots_.empty()) {
-      slots_.emplace_back(io_);
+      slots_.emplace_back();
       return static_cast<std::uint32_t>(slots_.size() - 1);
     }
     const auto index = free_slots_.back();
@@ -105,12 +107,13 @@ class ScanEngine {
     return index;
   }
 
-  void release_slot(std::uint32_t index) {
+  void release_slot(std::uint32_t index, bool connected = false) {
     auto& slot = slots_[index];
     ++slot.generation;
     slot.busy = false;
-    asio::error_code ignored;
-    if (slot.socket.is_open()) slot.socket.close(ignored);
+    connections_.close_socket(slot.fd, connected, slot.watched);
+    slot.fd = -1;
+    slot.watched = false;
     free_slots_.push_back(index);
     --in_flight_;
   }
@@ -156,24 +159,25 @@ class ScanEngine {
                   });
       return true;
     }
-    asio::error_code error;
-    slot.socket.open(address.is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), error);
-    if (error) {
-      if (is_resource_shortage(error.value())) {
-        release_slot(index);
-        shortage(task);
-        return false;
-      }
+    const auto key = (std::uint64_t{generation} << 32) | index;
+    const int result =
+        connections_.connect(scheduler_.host(task.host).address, task.port, key, slot.fd);
+    if (result == EINPROGRESS) {
+      slot.watched = true;
+      return true;
+    }
+    if (is_resource_shortage(result)) {
+      release_slot(index);
+      shortage(task);
+      return false;
+    }
+    if (slot.fd < 0) {
       release_slot(index);
       complete(task, {PortState::filtered, ProbeReason::local_error}, std::nullopt);
       return true;
     }
-    // An open port is closed with a reset: no TIME_WAIT left behind by a scan.
-    slot.socket.set_option(asio::socket_base::linger(true, 0), error);
-    slot.socket.async_connect(asio::ip::tcp::endpoint(address, task.port),
-                              [this, index, generation](const asio::error_code& connect_error) {
-                                on_connect(index, generation, connect_error);
-                              });
+    // Finished at once (a local refusal, an unreachable network): answered like any other.
+    on_connect_result(index, result);
     return true;
   }
 
@@ -192,36 +196,37 @@ class ScanEngine {
     }
   }
 
-  void on_connect(std::uint32_t index, unsigned generation, const asio::error_code& error) {
+  void on_ready(std::uint64_t key) {
+    const auto index = static_cast<std::uint32_t>(key);
+    const auto generation = static_cast<unsigned>(key >> 32);
+    if (index >= slots_.size()) return;
+    const auto& slot = slots_[index];
+    if (!slot.busy || slot.generation != generation || !slot.tcp) return;
+    on_connect_result(index, ConnectPool::take_error(slot.fd));
+    if (!filling_) fill();
+  }
+
+  void on_connect_result(std::uint32_t index, int error) {
     auto& slot = slots_[index];
-    if (!slot.busy || slot.generation != generation) return;
     const auto now = ScanClock::now();
     const auto task = slot.task;
     const auto rtt = duration_cast<Micros>(now - slot.sent);
-    if (!error) {
-      // Connecting to a port of this host from the very same port (TCP simultaneous open)
-      // "succeeds" with nobody listening: try again from another source port.
-      asio::error_code local_error;
-      asio::error_code remote_error;
-      const auto local = slot.socket.local_endpoint(local_error);
-      const auto remote = slot.socket.remote_endpoint(remote_error);
-      if (!local_error && !remote_error && local == remote) {
-        release_slot(index);
-        scheduler_.give_back(task);
-        return fill();
-      }
+    if (error == 0 && ConnectPool::connected_to_itself(slot.fd)) {
+      // Try again from another source port: nobody listens there.
+      release_slot(index, true);
+      scheduler_.give_back(task);
+      return;
     }
-    if (error && is_resource_shortage(error.value())) {
+    if (is_resource_shortage(error)) {
       release_slot(index);
       shortage(task);
-      return fill();
+      return;
     }
-    release_slot(index);
+    release_slot(index, error == 0);
     on_success_grow();
-    const auto verdict = classify_connect_errno(error ? error.value() : 0);
+    const auto verdict = classify_connect_errno(error);
     const bool timed = verdict.reason != ProbeReason::local_error;
     complete(task, verdict, timed ? std::optional<Micros>(rtt) : std::nullopt);
-    fill();
   }
 
   void on_udp_answer(std::uint32_t index, unsigned generation, ProbeResult result) {
@@ -308,8 +313,9 @@ class ScanEngine {
   }
 
   void on_tick() {
-    const auto now = ScanClock::now();
     if (options_.stop != nullptr && options_.stop->load()) return stop();
+    connections_.poll();
+    const auto now = ScanClock::now();
     for (std::uint32_t index = 0; index < slots_.size(); ++index) {
       auto& slot = slots_[index];
       if (!slot.busy || !slot.tcp) continue;
@@ -359,6 +365,7 @@ class ScanEngine {
   asio::io_context io_;
   ScanScheduler scheduler_;
   asio::steady_timer tick_;
+  ConnectPool connections_;
   TokenBucket bucket_;
   std::deque<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;

@@ -1,0 +1,129 @@
+#include "scan/connect_pool.hpp"
+
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+
+namespace portkit {
+namespace {
+
+constexpr int kEventsPerWait = 256;
+
+socklen_t to_sockaddr(const IpAddress& address, std::uint16_t port, sockaddr_storage& storage) {
+  std::memset(&storage, 0, sizeof storage);
+  if (address.is_v6) {
+    auto& v6 = reinterpret_cast<sockaddr_in6&>(storage);
+    v6.sin6_family = AF_INET6;
+    v6.sin6_port = htons(port);
+    std::memcpy(&v6.sin6_addr, address.bytes.data(), 16);
+    return sizeof v6;
+  }
+  auto& v4 = reinterpret_cast<sockaddr_in&>(storage);
+  v4.sin_family = AF_INET;
+  v4.sin_port = htons(port);
+  std::memcpy(&v4.sin_addr, address.bytes.data(), 4);
+  return sizeof v4;
+}
+
+int make_epoll() {
+  const int fd = epoll_create1(EPOLL_CLOEXEC);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  return fd;
+}
+
+}  // namespace
+
+ConnectPool::ConnectPool(asio::io_context& io, ReadyHandler on_ready)
+    : epoll_fd_(make_epoll()), watch_(io, epoll_fd_), on_ready_(std::move(on_ready)) {}
+
+ConnectPool::~ConnectPool() {
+  closing_ = true;
+  asio::error_code ignored;
+  watch_.close(ignored);  // closes epoll_fd_
+}
+
+int ConnectPool::connect(const IpAddress& address, std::uint16_t port, std::uint64_t key, int& fd) {
+  sockaddr_storage storage;
+  const auto length = to_sockaddr(address, port, storage);
+  fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return errno;
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&storage), length) == 0) return 0;
+  const int error = errno;
+  if (error != EINPROGRESS) return error;
+  epoll_event event{};
+  event.events = EPOLLOUT;
+  event.data.u64 = key;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) return errno;
+  ++watched_;
+  if (!armed_) arm();
+  return EINPROGRESS;
+}
+
+int ConnectPool::take_error(int fd) {
+  int error = 0;
+  socklen_t length = sizeof error;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
+  return error;
+}
+
+bool ConnectPool::connected_to_itself(int fd) {
+  sockaddr_storage local{};
+  sockaddr_storage remote{};
+  socklen_t local_length = sizeof local;
+  socklen_t remote_length = sizeof remote;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_length) != 0) return false;
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&remote), &remote_length) != 0) return false;
+  return local_length == remote_length && std::memcmp(&local, &remote, local_length) == 0;
+}
+
+void ConnectPool::close_socket(int fd, bool connected, bool watched) {
+  if (fd < 0) return;
+  if (watched && --watched_ == 0 && armed_) {
+    // Nothing left to wait for: a pending wait would keep the loop from ever running dry.
+    armed_ = false;
+    ++arm_id_;
+    asio::error_code ignored;
+    watch_.cancel(ignored);
+  }
+  if (connected) {
+    const linger reset{1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+  }
+  ::close(fd);
+}
+
+void ConnectPool::arm() {
+  armed_ = true;
+  const auto id = ++arm_id_;
+  watch_.async_wait(asio::posix::stream_descriptor::wait_read,
+                    [this, id](const asio::error_code& error) {
+                      if (closing_ || id != arm_id_)
+                        return;  // a cancelled wait, superseded by a newer one
+                      armed_ = false;
+                      if (error) return;
+                      drain();
+                      if (watched_ > 0 && !armed_) arm();
+                    });
+}
+
+void ConnectPool::poll() {
+  if (watched_ > 0) drain();
+}
+
+void ConnectPool::drain() {
+  std::array<epoll_event, kEventsPerWait> events;
+  for (;;) {
+    const int count = epoll_wait(epoll_fd_, events.data(), kEventsPerWait, 0);
+    if (count <= 0) return;
+    for (int i = 0; i < count; ++i) on_ready_(events[static_cast<std::size_t>(i)].data.u64);
+    if (count < kEventsPerWait) return;
+  }
+}
+
+}  // namespace portkit

@@ -16,6 +16,7 @@ namespace portkit {
 struct ScanHost {
   std::string name;  // the host name as given; empty for an address or a block member
   IpAddress address;
+  std::uint64_t sequence = 0;  // position among the scan's hosts
 };
 
 // An `-iL` file: targets separated by whitespace, `#` to the end of a line is a comment.
@@ -49,6 +50,7 @@ class HostSource {
   std::uint64_t address_index_ = 0;
   std::uint64_t total_ = 0;
   std::uint64_t excluded_ = 0;
+  std::uint64_t handed_out_ = 0;
 };
 
 }  // namespace portkit

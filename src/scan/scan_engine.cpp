@@ -2,6 +2,8 @@
 // pool of sockets (one slot per probe in flight) and timed out by one sweep timer against the
 // host's current adaptive timeout, so a timeout learned late still shortens earlier probes.
 // UDP attempts and banner reads reuse the probes of the asynchronous core.
+#include "scan/scan_engine.hpp"
+
 #include <sys/socket.h>
 
 #include <asio/ip/tcp.hpp>
@@ -41,7 +43,7 @@ bool is_resource_shortage(int error_number) {
 
 class ScanEngine {
  public:
-  ScanEngine(HostSource& hosts, const ScanOptions& options, ScanSink& sink, std::size_t window)
+  ScanEngine(HostFeed& hosts, const ScanOptions& options, ScanSink& sink, std::size_t window)
       : hosts_(hosts),
         options_(options),
         sink_(sink),
@@ -335,7 +337,7 @@ class ScanEngine {
   void report_progress(ScanClock::time_point now) {
     ScanProgress progress;
     progress.done = decided_;
-    progress.total = (hosts_.total() - hosts_.excluded()) * scheduler_.ports_per_host();
+    progress.total = hosts_.total() * scheduler_.ports_per_host();
     progress.elapsed_s = std::chrono::duration<double>(now - started_).count();
     if (progress.elapsed_s > 0) {
       progress.rate = static_cast<double>(summary_.probes_sent) / progress.elapsed_s;
@@ -359,7 +361,7 @@ class ScanEngine {
     io_.stop();
   }
 
-  HostSource& hosts_;
+  HostFeed& hosts_;
   const ScanOptions& options_;
   ScanSink& sink_;
   asio::io_context io_;
@@ -385,28 +387,10 @@ class ScanEngine {
 
 }  // namespace
 
-Result<ScanSummary> run_scan(HostSource& hosts, const ScanOptions& options, ScanSink& sink) {
-  if (options.tcp_ports.empty() && options.udp_ports.empty()) {
-    return make_error("no ports to scan");
-  }
-  auto budget = raise_fd_limit();
-  auto window =
-      options.max_inflight == 0 ? budget.inflight : std::min(options.max_inflight, budget.inflight);
-  window = std::max<std::size_t>(window, 1);
-  ScanOptions effective = options;
-  if (effective.seed == 0) {
-    effective.seed =
-        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
-  }
-  ScanEngine engine(hosts, effective, sink, window);
-  auto summary = engine.run();
-  if (budget.notice) summary.notices.push_back(*budget.notice);
-  if (summary.resource_waits > 0) {
-    summary.notices.push_back("ran out of file descriptors or local ports " +
-                              std::to_string(summary.resource_waits) +
-                              " times: slowed down, no result lost");
-  }
-  return summary;
+ScanSummary run_engine(HostFeed& hosts, const ScanOptions& options, ScanSink& sink,
+                       std::size_t window) {
+  ScanEngine engine(hosts, options, sink, window);
+  return engine.run();
 }
 
 }  // namespace portkit

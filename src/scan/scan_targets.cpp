@@ -150,7 +150,7 @@ std::optional<ScanHost> HostSource::next() {
       ++excluded_;
       continue;
     }
-    return ScanHost{resolved_names_[target_index_], address};
+    return ScanHost{resolved_names_[target_index_], address, handed_out_++};
   }
   return std::nullopt;
 }

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "scan_support.hpp"
 
@@ -205,6 +206,31 @@ TEST(ScanCli, InterruptPrintsWhatWasFoundAndExits130) {
   const auto rest = scan.rest_of_stdout();
   EXPECT_NE(rest.find("\"interrupted\":true"), std::string::npos) << rest;
   EXPECT_NE(rest.find("\"complete\":false"), std::string::npos) << rest;
+}
+
+// Big enough to be split across cores: each host's report must still be whole and right.
+TEST(ScanCli, ShardedScanOfTwoHostsReportsEachHostWhole) {
+  Listener listener;  // on 127.0.0.1 only: 127.0.0.2 has it closed
+  const auto ports = "1-9000," + listener.port();
+  const auto run = run_portkit({"scan", "127.0.0.1", "127.0.0.2", "-p", ports, "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  std::map<std::string, nlohmann::json> hosts;
+  std::map<std::string, std::size_t> port_lines;
+  std::istringstream lines(run.out);
+  for (std::string line; std::getline(lines, line);) {
+    const auto value = nlohmann::json::parse(line);
+    if (value["type"] == "host") hosts[value["address"]] = value;
+    if (value["type"] == "port") ++port_lines[value["address"]];
+  }
+  ASSERT_EQ(hosts.size(), 2U) << run.out.substr(0, 500);
+  for (const auto& [address, host] : hosts) {
+    EXPECT_EQ(host["ports"], 9001) << address;
+    EXPECT_EQ(host["complete"], true) << address;
+    EXPECT_EQ(port_lines[address], 9001U) << address;
+  }
+  const auto nmap = nmap_scan({"-sT", "-p", ports, "127.0.0.2"});
+  EXPECT_EQ(nmap.at(listener.port() + "/tcp"), "closed");
+  EXPECT_EQ(hosts["127.0.0.1"]["open"].get<int>(), hosts["127.0.0.2"]["open"].get<int>() + 1);
 }
 
 }  // namespace

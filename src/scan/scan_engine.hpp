@@ -1,0 +1,21 @@
+#pragma once
+// One scan engine: an Asio loop on the calling thread. run_scan (scan_run.cpp) runs one, or
+// one per core over shares of the ports.
+#include <optional>
+
+#include "portkit/scan.hpp"
+
+namespace portkit {
+
+// Where an engine takes its hosts from; ScanHost::sequence numbers them in target order.
+class HostFeed {
+ public:
+  virtual ~HostFeed() = default;
+  virtual std::optional<ScanHost> next() = 0;
+  [[nodiscard]] virtual std::uint64_t total() const = 0;  // hosts to scan (for progress)
+};
+
+ScanSummary run_engine(HostFeed& hosts, const ScanOptions& options, ScanSink& sink,
+                       std::size_t window);
+
+}  // namespace portkit

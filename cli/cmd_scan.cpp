@@ -210,7 +210,8 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
       ->capture_default_str();
   app->add_option("--min-timeout", flags->min_timeout, "floor of the adaptive timeout")
       ->capture_default_str();
-  app->add_option("--max-retries", flags->max_retries, "cap on retries of unanswered probes (earned per host, as nmap)")
+  app->add_option("--max-retries", flags->max_retries,
+                  "cap on retries of unanswered probes (earned per host, as nmap)")
       ->check(CLI::Range(0, 10))
       ->capture_default_str();
   app->add_option("--max-inflight", flags->max_inflight,

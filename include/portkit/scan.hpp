@@ -52,6 +52,8 @@ struct HostReport {
   std::vector<PortOutcome> ports;  // sorted by (proto, port) once the host is done
   std::vector<std::pair<std::uint16_t, std::string>> banners;  // TCP port -> banner
   std::optional<double> srtt_ms;                               // smoothed round trip
+  // The fastest answer: the path's latency, free of the queueing a busy scan adds to srtt.
+  std::optional<double> min_rtt_ms;
   double rttvar_ms = 0;
   double timeout_ms = 0;  // the adaptive timeout at the end
   std::chrono::system_clock::time_point started;

@@ -62,7 +62,8 @@ class JsonScanWriter final : public ScanWriter {
         {"duration_ms",
          std::round(
              std::chrono::duration<double, std::milli>(report.finished - report.started).count())}};
-    if (report.srtt_ms) line["latency_ms"] = std::round(*report.srtt_ms * 1000) / 1000;
+    if (report.min_rtt_ms) line["latency_ms"] = std::round(*report.min_rtt_ms * 1000) / 1000;
+    if (report.srtt_ms) line["srtt_ms"] = std::round(*report.srtt_ms * 1000) / 1000;
     auto open = nlohmann::json::array();
     for (const auto& port : report.ports) {
       if (port.state != PortState::open) continue;

@@ -32,8 +32,9 @@ class TextScanWriter final : public ScanWriter {
         "\n{}\n", styled("Scan report for " + host_label(report.host), Tone::bold, style_));
     text += fmt::format(
         "{}; {} ports in {:.2f} s{}.\n",
-        report.answered() ? fmt::format("Host is up ({} latency)", format_latency(report.srtt_ms))
-                          : std::string("No answer from the host"),
+        report.answered()
+            ? fmt::format("Host is up ({} latency)", format_latency(report.min_rtt_ms))
+            : std::string("No answer from the host"),
         report.ports.size(), elapsed, report.complete ? "" : " (interrupted before the end)");
     const auto folded = fold_states(report);
     for (const auto& state : folded) {

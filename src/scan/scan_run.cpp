@@ -80,6 +80,9 @@ void merge_into(HostReport& into, HostReport&& part) {
     into.srtt_ms = part.srtt_ms;
     into.rttvar_ms = part.rttvar_ms;
   }
+  if (part.min_rtt_ms && (!into.min_rtt_ms || *part.min_rtt_ms < *into.min_rtt_ms)) {
+    into.min_rtt_ms = part.min_rtt_ms;
+  }
   into.timeout_ms = std::max(into.timeout_ms, part.timeout_ms);
   into.started = std::min(into.started, part.started);
   into.finished = std::max(into.finished, part.finished);

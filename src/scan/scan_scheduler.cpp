@@ -138,7 +138,12 @@ std::optional<PortOutcome> ScanScheduler::record(const ProbeTask& task, Verdict 
   auto& state = hosts_[task.host];
   --state.in_flight;
   if (task.proto == Proto::udp && task.attempt == 1) --state.udp_first_in_flight;
-  if (rtt) state.rtt.add_sample(*rtt);
+  if (rtt) {
+    state.rtt.add_sample(*rtt);
+    const auto ms = to_ms(*rtt);
+    auto& fastest = state.report.min_rtt_ms;
+    if (!fastest || ms < *fastest) fastest = ms;
+  }
   if (task.proto == Proto::udp && is_udp_icmp(verdict.reason)) state.saw_udp_icmp = true;
   if (verdict.reason != ProbeReason::no_response && verdict.reason != ProbeReason::local_error) {
     on_answer(state, task);

@@ -62,6 +62,8 @@ TEST(ScanScheduler, HandsOutEveryPortOnceAndFinishesSorted) {
   EXPECT_TRUE(std::is_sorted(report.ports.begin(), report.ports.end(),
                              [](const auto& a, const auto& b) { return a.port < b.port; }));
   EXPECT_EQ(report.count(PortState::open), 1U);
+  ASSERT_TRUE(report.min_rtt_ms);
+  EXPECT_DOUBLE_EQ(*report.min_rtt_ms, 0.05);
   EXPECT_TRUE(scheduler.active_hosts().empty());
 }
 

@@ -63,6 +63,7 @@ struct HostReport {
   [[nodiscard]] std::size_t count(PortState state) const;
   [[nodiscard]] bool answered() const;  // any port open or closed, or any ICMP from it
   [[nodiscard]] std::string_view banner_for(std::uint16_t port) const;
+  void sort_ports();  // by (proto, port)
 };
 
 struct ScanProgress {

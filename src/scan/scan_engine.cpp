@@ -6,7 +6,7 @@
 
 #include <sys/socket.h>
 
-#include <asio/ip/tcp.hpp>
+#include <asio/ip/address.hpp>
 #include <asio/steady_timer.hpp>
 #include <cerrno>
 
@@ -147,7 +147,6 @@ class ScanEngine {
     slot.busy = true;
     slot.tcp = task.proto == Proto::tcp;
     ++in_flight_;
-    const auto address = to_asio(scheduler_.host(task.host).address);
     const auto generation = slot.generation;
     if (!slot.tcp) {
       ProbeOptions probe;
@@ -155,7 +154,7 @@ class ScanEngine {
           std::max(std::chrono::milliseconds(1),
                    duration_cast<std::chrono::milliseconds>(scheduler_.timeout_for(task)));
       probe.retries = 0;
-      start_probe(io_, address, task.port, Proto::udp, probe,
+      start_probe(io_, to_asio(scheduler_.host(task.host).address), task.port, Proto::udp, probe,
                   [this, index, generation](ProbeResult result) {
                     on_udp_answer(index, generation, std::move(result));
                   });

@@ -12,6 +12,12 @@ std::size_t HostReport::count(PortState state) const {
                     [state](const PortOutcome& port) { return port.state == state; }));
 }
 
+void HostReport::sort_ports() {
+  std::sort(ports.begin(), ports.end(), [](const PortOutcome& a, const PortOutcome& b) {
+    return a.proto != b.proto ? a.proto < b.proto : a.port < b.port;
+  });
+}
+
 bool HostReport::answered() const {
   return std::any_of(ports.begin(), ports.end(), [](const PortOutcome& port) {
     return port.state == PortState::open || port.state == PortState::closed ||

@@ -116,10 +116,7 @@ class MergingSink final : public ScanSink {
     }
     if (pending.parts < workers_) return;
     auto& merged = pending.report;
-    std::sort(merged.ports.begin(), merged.ports.end(),
-              [](const PortOutcome& a, const PortOutcome& b) {
-                return a.proto != b.proto ? a.proto < b.proto : a.port < b.port;
-              });
+    merged.sort_ports();
     if (merged.answered()) ++hosts_answered_;
     sink_.on_host(merged);
     pending_.erase(report.host.sequence);

@@ -228,10 +228,7 @@ HostReport ScanScheduler::finish_host(std::uint32_t host, bool complete) {
   if (const auto srtt = state.rtt.smoothed()) report.srtt_ms = to_ms(*srtt);
   report.rttvar_ms = to_ms(state.rtt.variation());
   report.timeout_ms = to_ms(state.rtt.timeout());
-  std::sort(report.ports.begin(), report.ports.end(),
-            [](const PortOutcome& a, const PortOutcome& b) {
-              return a.proto != b.proto ? a.proto < b.proto : a.port < b.port;
-            });
+  report.sort_ports();
   state = HostState(PortOrder(0, 0, false), RttEstimator(config_.bounds));
   active_.erase(std::remove(active_.begin(), active_.end(), host), active_.end());
   free_ids_.push_back(host);

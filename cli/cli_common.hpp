@@ -57,5 +57,6 @@ Command make_ls_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_who_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_stats_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_scan_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_forward_command(CLI::App& parent, const GlobalOptions& globals);
 
 }  // namespace portkit::cli

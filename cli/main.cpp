@@ -55,6 +55,7 @@ int run(int argc, char** argv) {
       "  portkit scan 192.0.2.0/28 -p 22,80,443 --open\n"
       "  portkit wait db:5432 -- ./start-app\n"
       "  portkit listen 8080 --mode http\n"
+      "  portkit forward 8080 127.0.0.1:3000\n"
       "  portkit quiz --count 10\n"
       "Exit codes: 0 ok, 1 negative answer (not found), 2 bad usage or input, 3 runtime failure.");
 
@@ -65,7 +66,8 @@ int run(int argc, char** argv) {
       {"ls", make_ls_command},         {"who", make_who_command},
       {"stats", make_stats_command},   {"check", make_check_command},
       {"wait", make_wait_command},     {"listen", make_listen_command},
-      {"scan", make_scan_command},     {"quiz", make_quiz_command}};
+      {"scan", make_scan_command},     {"forward", make_forward_command},
+      {"quiz", make_quiz_command}};
   const auto named = first_command_word(argc, argv);
   const bool known = std::any_of(factories.begin(), factories.end(),
                                  [&](const auto& entry) { return entry.first == named; });

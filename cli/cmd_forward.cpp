@@ -1,6 +1,8 @@
 // portkit forward [BIND:]PORT[/udp] HOST:PORT[,HOST:PORT...] ...: TCP and UDP forwarding.
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -23,6 +25,8 @@ struct ForwardFlags {
   std::string proxy_protocol = "none";
   std::string drain = "10s";
   bool no_splice = false;
+  std::size_t pipe_kib = 256;
+  unsigned workers = 0;
   bool verbose = false;
   bool json = false;
 };
@@ -168,6 +172,13 @@ Result<ForwardConfig> load_rules(const ForwardFlags& flags, const RuleSettings& 
   return config;
 }
 
+// One per core (at most 4): together they use every core, and each has its own descriptor
+// table, so they hold more connections than one process may open.
+unsigned default_workers() {
+  const long cores = ::sysconf(_SC_NPROCESSORS_ONLN);
+  return static_cast<unsigned>(std::clamp(cores, 1L, 4L));
+}
+
 int run_forward(const ForwardFlags& flags) {
   auto settings = settings_from(flags);
   if (!settings) return fail("forward", settings.error().message);
@@ -180,6 +191,7 @@ int run_forward(const ForwardFlags& flags) {
   options.rules = config->rules;
   options.drain = config->drain.value_or(*drain);
   options.use_splice = !flags.no_splice;
+  options.pipe_size = flags.pipe_kib * 1024;
   options.connection_events = flags.verbose || flags.json;
   if (!flags.config.empty()) {
     options.reload = [&flags, settings = *settings]() -> Result<std::vector<ForwardRule>> {
@@ -199,7 +211,7 @@ int run_forward(const ForwardFlags& flags) {
     return fail("forward", started.error().message,
                 started.error().sys_errno ? kExitRuntime : kExitUsage);
   }
-  forwarder.run();
+  forwarder.run_workers(flags.workers > 0 ? flags.workers : default_workers());
   const auto counters = forwarder.counters();
   if (flags.json) {
     nlohmann::json rules = nlohmann::json::array();
@@ -244,6 +256,13 @@ Command make_forward_command(CLI::App& parent, const GlobalOptions&) {
   app->add_option("--drain", flags->drain, "on SIGINT/SIGTERM, let connections finish this long")
       ->capture_default_str();
   app->add_flag("--no-splice", flags->no_splice, "relay through read/write instead of splice");
+  app->add_option("--pipe-kib", flags->pipe_kib,
+                  "splice pipe size in KiB (the kernel may give less)")
+      ->check(CLI::Range(4, 1024))
+      ->capture_default_str();
+  app->add_option("-w,--workers", flags->workers,
+                  "worker processes (default: one per core, at most 4)")
+      ->check(CLI::Range(1, 64));
   app->add_flag("-v,--verbose", flags->verbose,
                 "log every connection: client, upstream, bytes, duration");
   app->add_flag("--json", flags->json, "events as JSON Lines on stdout, then a summary");

@@ -26,13 +26,19 @@ Result<ForwardRule> parse_listen(std::string_view text) {
   const auto suffix = text.find('/');
   const auto body = text.substr(0, suffix);
   if (body.find(':') == std::string_view::npos) {
-    auto port = parse_single_port(text);
+    auto port = parse_single_port(text, {.allow_zero = true});
     if (!port) return make_error("listen side " + quoted(text) + ": " + port.error().message);
     rule.port = port->port;
     rule.proto = port->proto.value_or(Proto::tcp);
     return rule;
   }
-  auto endpoint = parse_endpoint(text);
+  // Port 0 (the kernel picks one, reported at start) is valid here but not for endpoints.
+  const auto colon = body.rfind(':');
+  const bool port_zero = body.substr(colon + 1) == "0";
+  auto endpoint = port_zero ? parse_endpoint(std::string(body.substr(0, colon)) + ":1" +
+                                             std::string(text.substr(body.size())))
+                            : parse_endpoint(text);
+  if (port_zero && endpoint) endpoint->port = 0;
   if (!endpoint) return make_error("listen side " + quoted(text) + ": " + endpoint.error().message);
   rule.bind = endpoint->host;
   rule.port = endpoint->port;

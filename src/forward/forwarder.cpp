@@ -8,9 +8,11 @@
 #include <asio/steady_timer.hpp>
 #include <csignal>
 #include <map>
+#include <optional>
 
 #include "forward/tcp_listener.hpp"
 #include "forward/udp_listener.hpp"
+#include "forward/workers.hpp"
 #include "sys/file.hpp"
 
 namespace portkit {
@@ -95,6 +97,7 @@ struct Forwarder::Impl {
   std::map<std::string, std::shared_ptr<UdpListener>> udp;
   int sweeps = 0;
   bool draining = false;
+  std::optional<std::vector<RuleCounters>> worker_totals;
   Clock::time_point drain_deadline{};
 
   Result<bool> add_rule(const ForwardRule& rule) {
@@ -280,6 +283,31 @@ void Forwarder::run() {
   impl_->io.run();
 }
 
+void Forwarder::run_workers(unsigned workers) {
+  if (workers <= 1) return run();
+  auto& impl = *impl_;
+  impl.worker_totals = forward::run_worker_processes(
+      workers, {.before_fork = [&] { impl.io.notify_fork(asio::execution_context::fork_prepare); },
+                .after_fork =
+                    [&] {
+                      impl.io.notify_fork(asio::execution_context::fork_parent);
+                      // Only the workers accept: a socket still open here would let the
+                      // kernel queue clients that nobody takes once the workers drain.
+                      for (auto& [key, listener] : impl.tcp) listener->close();
+                      for (auto& [key, listener] : impl.udp) listener->close();
+                    },
+                .run_child =
+                    [&](unsigned index) {
+                      impl.io.notify_fork(asio::execution_context::fork_child);
+                      if (index > 0) {
+                        for (auto& [key, listener] : impl.udp) listener->close();
+                        impl.udp.clear();
+                      }
+                      impl.io.run();
+                      return counters();
+                    }});
+}
+
 void Forwarder::stop() {
   asio::post(impl_->io, [impl = impl_.get()] {
     if (!impl->draining) impl->begin_drain();
@@ -287,6 +315,7 @@ void Forwarder::stop() {
 }
 
 std::vector<RuleCounters> Forwarder::counters() const {
+  if (impl_->worker_totals) return *impl_->worker_totals;
   std::vector<RuleCounters> all;
   for (const auto& [key, listener] : impl_->tcp) all.push_back(listener->state()->counters);
   for (const auto& [key, listener] : impl_->udp) all.push_back(listener->state()->counters);

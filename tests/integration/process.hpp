@@ -38,6 +38,7 @@ class BackgroundProcess {
   // Exit code (128 + signal when killed); -1 if it did not end within the deadline.
   int wait(int timeout_ms = 10000);
   std::string rest_of_stdout();
+  [[nodiscard]] int pid() const { return pid_; }
 
  private:
   int pid_ = -1;

@@ -1,0 +1,19 @@
+#pragma once
+#include <functional>
+#include <vector>
+
+#include "portkit/forwarder.hpp"
+
+namespace portkit::forward {
+
+struct WorkerHooks {
+  std::function<void()> before_fork;  // Asio's fork_prepare
+  std::function<void()> after_fork;   // in this process: Asio's fork_parent
+  std::function<std::vector<RuleCounters>(unsigned index)> run_child;
+};
+
+// Forks `workers` children that run run_child, relays SIGINT/SIGTERM/SIGHUP to them, and
+// returns the sum of their counters once all have exited.
+std::vector<RuleCounters> run_worker_processes(unsigned workers, const WorkerHooks& hooks);
+
+}  // namespace portkit::forward

@@ -1,0 +1,51 @@
+#pragma once
+// Helpers for the forward tests: upstream peers (forward_peer.py), a running forwarder,
+// and blocking socket calls with deadlines.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "process.hpp"
+
+namespace portkit::testing_support {
+
+struct Peer {
+  std::unique_ptr<BackgroundProcess> process;
+  int port = 0;
+};
+// forward_peer.py MODE [TAG]; fails the test when it does not start.
+Peer start_peer(const std::string& mode, const std::string& tag = "");
+
+struct RunningForwarder {
+  std::unique_ptr<BackgroundProcess> process;
+  std::vector<int> ports;  // each rule's bound port, in rule order
+};
+// `portkit forward ARGS --json`, waiting for `rules` listening events.
+RunningForwarder start_forwarder(const std::vector<std::string>& args, std::size_t rules = 1);
+// Without --json (nothing to read on stdout): waits until `port` accepts.
+std::unique_ptr<BackgroundProcess> start_quiet_forwarder(const std::vector<std::string>& args, int port);
+
+// A connected TCP socket to 127.0.0.1:port (from `source` when given), or -1.
+int connect_local(int port, const char* source = nullptr);
+bool send_all(int fd, const std::string& data);
+// Reads until EOF, error or deadline; `error` gets errno of a failed read (0 on EOF).
+std::string read_until_close(int fd, int timeout_ms, int* error = nullptr);
+std::string read_exactly(int fd, std::size_t size, int timeout_ms);
+std::string read_line_from(int fd, int timeout_ms);
+
+// Open descriptors of a process and its children (the forwarder's workers).
+int open_descriptors(int pid);
+
+// Deterministic bytes: the same seed gives the same stream, in chunks of any size.
+class ByteStream {
+ public:
+  explicit ByteStream(std::uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ULL + 1) {}
+  void fill(char* out, std::size_t size);
+
+ private:
+  std::uint64_t state_;
+  std::uint64_t word_ = 0;
+  unsigned left_ = 0;
+};
+
+}  // namespace portkit::testing_support

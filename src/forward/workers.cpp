@@ -1,4 +1,6 @@
 // Worker processes: fork after binding, so every worker accepts on the same sockets.
+#include "forward/workers.hpp"
+
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -7,16 +9,15 @@
 #include <csignal>
 #include <nlohmann/json.hpp>
 
-#include "forward/workers.hpp"
-
 namespace portkit::forward {
 namespace {
 
 nlohmann::json to_json(const std::vector<RuleCounters>& counters) {
   auto rules = nlohmann::json::array();
   for (const auto& rule : counters) {
-    rules.push_back({rule.rule, rule.proto == Proto::udp, rule.connections, rule.active, rule.bytes_up,
-                     rule.bytes_down, rule.denied, rule.upstream_errors, rule.resets, rule.dropped});
+    rules.push_back({rule.rule, rule.proto == Proto::udp, rule.connections, rule.active,
+                     rule.bytes_up, rule.bytes_down, rule.denied, rule.upstream_errors, rule.resets,
+                     rule.dropped});
   }
   return rules;
 }
@@ -27,7 +28,8 @@ void add_json(const std::string& text, std::vector<RuleCounters>& totals) {
   for (const auto& row : rules) {
     if (!row.is_array() || row.size() != 10) continue;
     const auto name = row[0].get<std::string>();
-    auto found = std::find_if(totals.begin(), totals.end(), [&](const RuleCounters& c) { return c.rule == name; });
+    auto found = std::find_if(totals.begin(), totals.end(),
+                              [&](const RuleCounters& c) { return c.rule == name; });
     if (found == totals.end()) {
       totals.push_back({});
       found = totals.end() - 1;

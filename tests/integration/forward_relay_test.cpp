@@ -1,7 +1,7 @@
 // portkit forward, the relay itself: bytes intact both ways at once, half-close, resets,
 // upstream death, 10,000 concurrent connections, descriptors after 100,000 connections.
-#include <gtest/gtest.h>
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -9,9 +9,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -143,7 +143,8 @@ TEST(ForwardRelay, UpstreamResetReachesTheClientAsEconnreset) {
   int error = -1;
   read_until_close(fd, 5000, &error);
   ::close(fd);
-  EXPECT_EQ(error, ECONNRESET) << "got " << (error == 0 ? "an orderly close" : std::strerror(error));
+  EXPECT_EQ(error, ECONNRESET) << "got "
+                               << (error == 0 ? "an orderly close" : std::strerror(error));
 }
 
 TEST(ForwardRelay, UpstreamKilledMidTransferClosesTheClientWithin100ms) {
@@ -211,7 +212,8 @@ TEST(ForwardRelay, HundredThousandSequentialConnectionsLeaveNoDescriptorsBehind)
   const int kConnections = static_cast<int>(scaled(100'000, 10'000));
   auto peer = start_peer("echo");
   const int port = free_tcp_port();
-  auto forwarder = start_quiet_forwarder({std::to_string(port), "127.0.0.1:" + std::to_string(peer.port)}, port);
+  auto forwarder =
+      start_quiet_forwarder({std::to_string(port), "127.0.0.1:" + std::to_string(peer.port)}, port);
   std::this_thread::sleep_for(std::chrono::seconds(3));  // the probe connection's pipes trimmed
   const int baseline = open_descriptors(forwarder->pid());
   int echoed = 0;

@@ -66,7 +66,8 @@ RunningForwarder start_forwarder(const std::vector<std::string>& args, std::size
   return forwarder;
 }
 
-std::unique_ptr<BackgroundProcess> start_quiet_forwarder(const std::vector<std::string>& args, int port) {
+std::unique_ptr<BackgroundProcess> start_quiet_forwarder(const std::vector<std::string>& args,
+                                                         int port) {
   std::vector<std::string> argv{PORTKIT_BINARY, "forward"};
   argv.insert(argv.end(), args.begin(), args.end());
   auto process = std::make_unique<BackgroundProcess>(argv);
@@ -154,13 +155,15 @@ std::string read_exactly(int fd, std::size_t size, int timeout_ms) {
 std::string read_line_from(int fd, int timeout_ms) {
   std::string out;
   char c = 0;
-  while (wait_for(fd, POLLIN, timeout_ms) && ::recv(fd, &c, 1, 0) == 1 && c != '\n') out.push_back(c);
+  while (wait_for(fd, POLLIN, timeout_ms) && ::recv(fd, &c, 1, 0) == 1 && c != '\n')
+    out.push_back(c);
   return out;
 }
 
 int open_descriptors(int pid) {
   int total = count_fds(pid);
-  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
+                         "/children");
   int child = 0;
   while (children >> child) total += count_fds(child);
   return total;

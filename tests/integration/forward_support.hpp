@@ -23,7 +23,8 @@ struct RunningForwarder {
 // `portkit forward ARGS --json`, waiting for `rules` listening events.
 RunningForwarder start_forwarder(const std::vector<std::string>& args, std::size_t rules = 1);
 // Without --json (nothing to read on stdout): waits until `port` accepts.
-std::unique_ptr<BackgroundProcess> start_quiet_forwarder(const std::vector<std::string>& args, int port);
+std::unique_ptr<BackgroundProcess> start_quiet_forwarder(const std::vector<std::string>& args,
+                                                         int port);
 
 // A connected TCP socket to 127.0.0.1:port (from `source` when given), or -1.
 int connect_local(int port, const char* source = nullptr);

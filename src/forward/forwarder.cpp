@@ -98,6 +98,7 @@ struct Forwarder::Impl {
   int sweeps = 0;
   bool draining = false;
   std::optional<std::vector<RuleCounters>> worker_totals;
+  int worker_index = -1;  // in a worker process: its index
   Clock::time_point drain_deadline{};
 
   Result<bool> add_rule(const ForwardRule& rule) {
@@ -111,10 +112,12 @@ struct Forwarder::Impl {
     Result<std::uint16_t> port = std::uint16_t{0};
     if (rule.proto == Proto::tcp) {
       auto listener = std::make_shared<TcpListener>(runtime, state);
-      port = listener->open();
+      port = listener->open(worker_index >= 0);
       if (!port) return port.error();
       tcp.emplace(rule.listen_text(), listener);
       listener->start();
+    } else if (worker_index > 0) {
+      return true;  // UDP rules belong to the first worker
     } else {
       auto listener = std::make_shared<UdpListener>(runtime, state);
       port = listener->open();
@@ -299,6 +302,7 @@ void Forwarder::run_workers(unsigned workers) {
                 .run_child =
                     [&](unsigned index) {
                       impl.io.notify_fork(asio::execution_context::fork_child);
+                      impl.worker_index = static_cast<int>(index);
                       if (index > 0) {
                         for (auto& [key, listener] : impl.udp) listener->close();
                         impl.udp.clear();

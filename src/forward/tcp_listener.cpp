@@ -26,7 +26,7 @@ Error socket_error(const ForwardRule& rule, std::string_view what) {
 
 }  // namespace
 
-Result<int> bind_rule_socket(const ForwardRule& rule, std::uint16_t& bound_port) {
+Result<int> bind_rule_socket(const ForwardRule& rule, std::uint16_t& bound_port, bool shared) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = rule.proto == Proto::udp ? SOCK_DGRAM : SOCK_STREAM;
@@ -47,6 +47,10 @@ Result<int> bind_rule_socket(const ForwardRule& rule, std::uint16_t& bound_port)
     // Rebinding right after a restart must not wait for TIME_WAIT to pass.
     const int on = 1;
     ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  }
+  if (shared) {
+    const int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof on);
   }
   const int bound = ::bind(fd, found->ai_addr, found->ai_addrlen);
   ::freeaddrinfo(found);
@@ -69,9 +73,9 @@ TcpListener::~TcpListener() {
   close();
 }
 
-Result<std::uint16_t> TcpListener::open() {
+Result<std::uint16_t> TcpListener::open(bool shared) {
   std::uint16_t port = 0;
-  auto fd = bind_rule_socket(state_->rule, port);
+  auto fd = bind_rule_socket(state_->rule, port, shared);
   if (!fd) return fd.error();
   socket_.assign(*fd);
   return port;

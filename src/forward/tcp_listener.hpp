@@ -18,7 +18,8 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   TcpListener& operator=(const TcpListener&) = delete;
 
   // Binds and listens; the error names the address (EADDRINUSE, EACCES, ...).
-  Result<std::uint16_t> open();
+  // shared: SO_REUSEPORT, for a listener each worker process binds on its own (a reload's).
+  Result<std::uint16_t> open(bool shared = false);
   void start();
   void close();
   [[nodiscard]] const std::shared_ptr<RuleState>& state() const { return state_; }
@@ -38,6 +39,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
 };
 
 // Socket helpers shared with the UDP side: a bound socket for a rule's listen address.
-Result<int> bind_rule_socket(const ForwardRule& rule, std::uint16_t& bound_port);
+Result<int> bind_rule_socket(const ForwardRule& rule, std::uint16_t& bound_port,
+                             bool shared = false);
 
 }  // namespace portkit::forward

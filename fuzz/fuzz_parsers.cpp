@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "portkit/curated_format.hpp"
+#include "portkit/forward.hpp"
 #include "portkit/inventory.hpp"
 #include "portkit/listen.hpp"
 #include "portkit/lookup.hpp"
@@ -150,12 +151,34 @@ void fuzz_lookup(std::string_view text) {
   }
 }
 
+// Forward rules ("LISTEN TARGETS" on the first line), address blocks, the TOML config.
+void fuzz_forward(std::string_view text) {
+  const auto line_end = text.find('\n');
+  const auto first_line = text.substr(0, line_end);
+  const auto space = first_line.find(' ');
+  if (space != std::string_view::npos) {
+    if (const auto rule = portkit::parse_forward_rule(first_line.substr(0, space),
+                                                      first_line.substr(space + 1), {})) {
+      require(!rule->targets.empty() && !rule->listen_text().empty());
+    }
+  }
+  if (const auto block = portkit::parse_address_block(first_line)) {
+    require(block->contains(block->first) && block->contains(block->last));
+    const auto header =
+        portkit::proxy_header(portkit::ProxyProtocol::v2, {block->first, 1, block->last, 2});
+    require(header.size() == 16 || header.size() == 28 || header.size() == 52);
+  }
+  if (const auto config = portkit::parse_forward_config(text, "fuzz.toml", {})) {
+    for (const auto& rule : config->rules) require(!rule.targets.empty());
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 7) {
+  switch (data[0] % 8) {
     case 0:
       fuzz_port_spec(text);
       break;
@@ -175,8 +198,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     case 5:
       fuzz_lookup(text);
       break;
-    default:
+    case 6:
       fuzz_reachability(text);
+      break;
+    default:
+      fuzz_forward(text);
       break;
   }
   return 0;

@@ -92,8 +92,11 @@ std::optional<ProxyProtocol> parse_proxy_protocol(std::string_view text) {
 
 bool AddressBlock::contains(const IpAddress& address) const {
   const auto plain = unmap_v4(address);
-  if (plain.is_v6 != first.is_v6) return false;
-  const auto value = to_number(plain);
+  U128 value = to_number(plain);
+  if (plain.is_v6 != first.is_v6) {
+    if (plain.is_v6) return false;  // an IPv6 source against an IPv4 block
+    value |= U128{0xffff} << 32;    // an IPv4 source against an IPv6 block: as ::ffff:a.b.c.d
+  }
   return value >= to_number(first) && value <= to_number(last);
 }
 

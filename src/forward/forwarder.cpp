@@ -80,12 +80,10 @@ struct Forwarder::Impl {
   Impl(ForwardOptions options_in, Emit emit_in)
       : options(std::move(options_in)),
         emit(std::move(emit_in)),
-        runtime{io,
-                forward::PipePool(options.pipe_size),
-                emit,
-                options.use_splice,
-                options.connection_events,
-                {}} {}
+        runtime(io, options.pipe_size, emit) {
+    runtime.use_splice = options.use_splice;
+    runtime.connection_events = options.connection_events;
+  }
 
   ForwardOptions options;
   Emit emit;
@@ -225,8 +223,9 @@ struct Forwarder::Impl {
   }
 
   void end_sessions(std::string_view why) {
-    const std::vector<forward::Session*> open(runtime.sessions.begin(), runtime.sessions.end());
-    for (auto* session : open) session->end(false, why);
+    std::vector<std::shared_ptr<forward::Session>> open;
+    for (const auto& [key, session] : runtime.sessions) open.push_back(session);
+    for (const auto& session : open) session->end(false, why);
   }
 
   void finish() {
@@ -241,13 +240,14 @@ struct Forwarder::Impl {
     sweep_timer.async_wait([this](const asio::error_code& ec) {
       if (ec) return;
       const auto now = Clock::now();
-      std::vector<forward::Session*> idle;
-      for (auto* session : runtime.sessions) {
+      std::vector<std::shared_ptr<forward::Session>> idle;
+      for (const auto& [key, session] : runtime.sessions) {
         const auto timeout = session->idle_timeout();
         if (timeout.count() > 0 && now - session->last_activity() >= timeout)
           idle.push_back(session);
       }
-      for (auto* session : idle) session->end(false, "idle timeout");
+      for (const auto& session : idle) session->end(false, "idle timeout");
+      runtime.graveyard.clear();
       for (auto& [key, listener] : udp) listener->sweep(now);
       if (++sweeps % kSweepsPerPipeTrim == 0) runtime.pipes.trim();
       if (draining && (runtime.sessions.empty() || now >= drain_deadline)) {
@@ -299,14 +299,18 @@ void Forwarder::run_workers(unsigned workers) {
                       for (auto& [key, listener] : impl.tcp) listener->close();
                       for (auto& [key, listener] : impl.udp) listener->close();
                     },
-                .run_child =
+                .prepare_child =
                     [&](unsigned index) {
                       impl.io.notify_fork(asio::execution_context::fork_child);
                       impl.worker_index = static_cast<int>(index);
+                      impl.runtime.poller.reopen();
                       if (index > 0) {
                         for (auto& [key, listener] : impl.udp) listener->close();
                         impl.udp.clear();
                       }
+                    },
+                .run_child =
+                    [&] {
                       impl.io.run();
                       return counters();
                     }});

@@ -5,11 +5,13 @@
 #include <asio/io_context.hpp>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "forward/pipe_pool.hpp"
+#include "forward/poller.hpp"
 #include "portkit/forwarder.hpp"
 
 namespace portkit::forward {
@@ -51,12 +53,23 @@ class Session {
 };
 
 struct Runtime {
+  Runtime(asio::io_context& io_in, std::size_t pipe_size, Forwarder::Emit emit_in)
+      : io(io_in),
+        pipes(pipe_size),
+        emit(std::move(emit_in)),
+        poller(io_in, [this] { graveyard.clear(); }) {}
+
   asio::io_context& io;
   PipePool pipes;
   Forwarder::Emit emit;
+  Poller poller;
   bool use_splice = true;
-  bool connection_events = false;         // emit `closed` per connection (costs a few strings each)
-  std::unordered_set<Session*> sessions;  // TCP sessions, for idle sweeps and the drain
+  bool connection_events = false;  // emit `closed` per connection (costs a few strings each)
+  // TCP sessions alive (for idle sweeps and the drain); they own themselves through this map.
+  std::unordered_map<Session*, std::shared_ptr<Session>> sessions;
+  // Sessions that finished during a batch of events: freed after it, since a later event of
+  // the same batch may still name them.
+  std::vector<std::shared_ptr<Session>> graveyard;
 };
 
 // "address:port" (IPv6 in brackets, IPv4-mapped shown as IPv4).

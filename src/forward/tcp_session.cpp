@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <asio/post.hpp>
@@ -12,10 +13,12 @@
 namespace portkit::forward {
 namespace {
 
-// Read/write relay buffer (when splice cannot be used); held only while bytes are in it.
-constexpr std::size_t kBufferSize = 64 * 1024;
+// Small messages go through a buffer (recv/send: no pipe to fill and drain); a direction
+// whose read fills the buffer is bulk and splices from then on.
+constexpr std::size_t kBufferSize = 16 * 1024;
 // Reads per direction before yielding to the loop, so one fast stream cannot starve others.
 constexpr int kReadsPerTurn = 16;
+constexpr std::uint32_t kHangup = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
 
 void set_no_delay(int fd) {
   const int on = 1;
@@ -41,11 +44,14 @@ TcpSession::TcpSession(Runtime& runtime, std::shared_ptr<RuleState> rule, int cl
                        const sockaddr_storage& client_address)
     : runtime_(runtime),
       rule_(std::move(rule)),
-      client_(runtime.io, client_fd),
-      upstream_(runtime.io),
       client_address_(client_address),
       started_(Clock::now()),
       last_activity_(started_) {
+  client_ = {};
+  client_.session = this;
+  client_.client = true;
+  client_.fd = client_fd;
+  upstream_.session = this;
   up_.from = &client_;
   up_.to = &upstream_;
   up_.from_client = true;
@@ -54,7 +60,8 @@ TcpSession::TcpSession(Runtime& runtime, std::shared_ptr<RuleState> rule, int cl
 }
 
 TcpSession::~TcpSession() {
-  runtime_.sessions.erase(this);
+  if (client_.fd >= 0) ::close(client_.fd);
+  if (upstream_.fd >= 0) ::close(upstream_.fd);
 }
 
 std::chrono::milliseconds TcpSession::idle_timeout() const {
@@ -62,9 +69,11 @@ std::chrono::milliseconds TcpSession::idle_timeout() const {
 }
 
 void TcpSession::start() {
-  runtime_.sessions.insert(this);
+  runtime_.sessions.emplace(this, shared_from_this());
   ++rule_->counters.connections;
   ++rule_->counters.active;
+  if (!runtime_.poller.add(client_.fd, &client_))
+    return finish(true, false, "cannot watch the client");
   upstream_order_ = rule_->upstream_order(started_);
   try_next_upstream();
 }
@@ -73,11 +82,11 @@ void TcpSession::try_next_upstream() {
   while (attempt_ < upstream_order_.size()) {
     upstream_index_ = upstream_order_[attempt_++];
     if (upstream_index_ >= rule_->upstreams.size()) continue;  // a reload shortened the list
-    const auto upstream = rule_->upstreams[upstream_index_];
+    const auto& upstream = rule_->upstreams[upstream_index_];
     upstream_name_ = upstream.name;
-    const int fd =
+    upstream_.fd =
         ::socket(upstream.address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
+    if (upstream_.fd < 0) {
       ++rule_->counters.upstream_errors;
       runtime_.emit(
           {.kind = ForwardEvent::Kind::warning,
@@ -86,30 +95,23 @@ void TcpSession::try_next_upstream() {
            .detail = std::string("cannot open a socket to the upstream: ") + std::strerror(errno)});
       return finish(true, false, "no socket for the upstream");
     }
-    const int status =
-        ::connect(fd, reinterpret_cast<const sockaddr*>(&upstream.address), upstream.length);
+    const int status = ::connect(upstream_.fd, reinterpret_cast<const sockaddr*>(&upstream.address),
+                                 upstream.length);
     const int error = status == 0 ? 0 : errno;
-    asio::error_code ignored;
-    upstream_.assign(fd, ignored);
-    if (error == 0) return on_connect_done(0);
     if (error == EINPROGRESS) {
+      connecting_ = true;
+      if (!runtime_.poller.add(upstream_.fd, &upstream_)) return on_connect_done(errno);
       connect_timer_ =
           std::make_unique<asio::steady_timer>(runtime_.io, rule_->rule.settings.connect_timeout);
-      const auto attempt = attempt_;
-      connect_timer_->async_wait([self = shared_from_this(), attempt](const asio::error_code& ec) {
-        if (ec || self->finished_ || self->relaying_ || attempt != self->attempt_) return;
-        self->on_connect_done(ETIMEDOUT);
-      });
-      upstream_.async_wait(
-          asio::posix::stream_descriptor::wait_write,
-          [self = shared_from_this(), attempt](const asio::error_code& ec) {
-            if (ec || self->finished_ || self->relaying_ || attempt != self->attempt_) return;
-            self->on_connect_done(socket_error(self->upstream_.native_handle()));
+      connect_timer_->async_wait(
+          [self = shared_from_this(), attempt = attempt_](const asio::error_code& ec) {
+            if (ec || self->finished_ || !self->connecting_ || attempt != self->attempt_) return;
+            self->on_connect_done(ETIMEDOUT);
           });
       return;
     }
-    on_connect_done(error);
-    return;
+    if (error == 0 && !runtime_.poller.add(upstream_.fd, &upstream_)) return on_connect_done(errno);
+    return on_connect_done(error);
   }
   runtime_.emit(
       {.kind = ForwardEvent::Kind::upstream_failed,
@@ -121,25 +123,25 @@ void TcpSession::try_next_upstream() {
 }
 
 void TcpSession::on_connect_done(int error) {
+  connecting_ = false;
   connect_timer_.reset();
   if (error != 0) {
     ++rule_->counters.upstream_errors;
     rule_->mark_down(upstream_index_, Clock::now());
-    asio::error_code ignored;
-    upstream_.close(ignored);
+    ::close(upstream_.fd);  // also leaves the Poller
+    upstream_.fd = -1;
     return try_next_upstream();
   }
-  set_no_delay(client_.native_handle());
-  set_no_delay(upstream_.native_handle());
+  set_no_delay(upstream_.fd);
   if (rule_->rule.settings.proxy != ProxyProtocol::none) {
     sockaddr_storage local{};
     socklen_t length = sizeof local;
-    ::getsockname(client_.native_handle(), reinterpret_cast<sockaddr*>(&local), &length);
+    ::getsockname(client_.fd, reinterpret_cast<sockaddr*>(&local), &length);
     const auto header = proxy_header(
         rule_->rule.settings.proxy,
         {ip_of(client_address_), port_of(client_address_), ip_of(local), port_of(local)});
     // A fresh connection's send buffer is empty: the header (at most 52 bytes) goes in one send.
-    const auto sent = ::send(upstream_.native_handle(), header.data(), header.size(), MSG_NOSIGNAL);
+    const auto sent = ::send(upstream_.fd, header.data(), header.size(), MSG_NOSIGNAL);
     if (sent != static_cast<ssize_t>(header.size())) {
       return finish(true, true, "could not send the PROXY header");
     }
@@ -149,15 +151,39 @@ void TcpSession::on_connect_done(int error) {
   if (!finished_) pump(down_);
 }
 
-bool TcpSession::take_carrier(Direction& direction) {
-  if (runtime_.use_splice) {
+void TcpSession::on_ready(Side& side, std::uint32_t events) {
+  if (finished_) return;
+  if (events & kHangup) side.hangup_seen = true;
+  if (connecting_) {
+    // Writable without an error is connected: SO_ERROR is only worth asking on an error.
+    if (!side.client && (events & (EPOLLERR | EPOLLHUP))) {
+      on_connect_done(socket_error(upstream_.fd));
+    } else if (!side.client && (events & EPOLLOUT)) {
+      on_connect_done(0);
+    }
+    return;
+  }
+  if (!relaying_) return;
+  auto& reading = side.client ? up_ : down_;  // this side is its source
+  auto& writing = side.client ? down_ : up_;  // this side is its sink
+  if (reading.waiting_read && (events & (EPOLLIN | kHangup))) {
+    reading.waiting_read = false;
+    pump(reading);
+  }
+  if (!finished_ && writing.waiting_write && (events & (EPOLLOUT | EPOLLHUP | EPOLLERR))) {
+    writing.waiting_write = false;
+    pump(writing);
+  }
+}
+
+void TcpSession::take_carrier(Direction& direction) {
+  if (direction.bulk && runtime_.use_splice) {
     if (auto pipe = runtime_.pipes.acquire()) {
       direction.pipe = *pipe;
-      return true;
+      return;
     }
   }
   direction.buffer = std::make_unique<char[]>(kBufferSize);
-  return true;
 }
 
 void TcpSession::drop_carrier(Direction& direction) {
@@ -173,7 +199,7 @@ void TcpSession::pump(Direction& direction) {
   int reads = 0;
   while (!finished_) {
     if (direction.pending > 0) {
-      const int to = direction.to->native_handle();
+      const int to = direction.to->fd;
       const ssize_t sent = direction.pipe.valid()
                                ? ::splice(direction.pipe.read_fd, nullptr, to, nullptr,
                                           direction.pending, SPLICE_F_MOVE | SPLICE_F_NONBLOCK)
@@ -187,22 +213,36 @@ void TcpSession::pump(Direction& direction) {
         continue;
       }
       if (sent < 0 && errno == EINTR) continue;
-      if (sent < 0 && errno == EAGAIN) return wait_writable(direction);
+      if (sent < 0 && errno == EAGAIN) {
+        direction.waiting_write = true;
+        return;
+      }
       return fail(direction, sent < 0 ? errno : EPIPE, false);
     }
     if (direction.eof) {
       drop_carrier(direction);
-      ::shutdown(direction.to->native_handle(), SHUT_WR);
       direction.done = true;
-      if (up_.done && down_.done) finish(false, false, "closed");
+      auto& other = &direction == &up_ ? down_ : up_;
+      if (other.done) return finish(false, false, "closed");  // close() sends the FIN
+      ::shutdown(direction.to->fd, SHUT_WR);
+      return;
+    }
+    if (direction.drained) {
+      // The last read came back short, so the source had nothing more then; anything newer
+      // raises a new edge. Saves a read that would only say EAGAIN.
+      direction.drained = false;
+      drop_carrier(direction);
+      direction.waiting_read = true;
       return;
     }
     if (++reads > kReadsPerTurn) {
-      asio::post(runtime_.io, [self = shared_from_this(), &direction] { self->pump(direction); });
+      asio::post(runtime_.io, [self = shared_from_this(), &direction] {
+        if (!self->finished_) self->pump(direction);
+      });
       return;
     }
     if (!direction.pipe.valid() && !direction.buffer) take_carrier(direction);
-    const int from = direction.from->native_handle();
+    const int from = direction.from->fd;
     const ssize_t received =
         direction.pipe.valid()
             ? ::splice(from, nullptr, direction.pipe.write_fd, nullptr, direction.pipe.capacity,
@@ -212,6 +252,11 @@ void TcpSession::pump(Direction& direction) {
       direction.pending = static_cast<std::size_t>(received);
       direction.buffer_offset = 0;
       last_activity_ = Clock::now();
+      if (!direction.pipe.valid()) {
+        const bool full = static_cast<std::size_t>(received) == kBufferSize;
+        direction.bulk = full;
+        direction.drained = !full && !direction.from->hangup_seen;
+      }
       continue;
     }
     if (received == 0) {
@@ -221,30 +266,18 @@ void TcpSession::pump(Direction& direction) {
     if (errno == EINTR) continue;
     if (errno == EAGAIN) {
       drop_carrier(direction);
-      return wait_readable(direction);
+      direction.waiting_read = true;
+      return;
     }
     if (errno == EINVAL && direction.pipe.valid()) {
       // This socket cannot be spliced: relay it through a buffer instead.
       drop_carrier(direction);
+      direction.bulk = false;
       direction.buffer = std::make_unique<char[]>(kBufferSize);
       continue;
     }
     return fail(direction, errno, true);
   }
-}
-
-void TcpSession::wait_readable(Direction& direction) {
-  direction.from->async_wait(asio::posix::stream_descriptor::wait_read,
-                             [self = shared_from_this(), &direction](const asio::error_code& ec) {
-                               if (!ec && !self->finished_) self->pump(direction);
-                             });
-}
-
-void TcpSession::wait_writable(Direction& direction) {
-  direction.to->async_wait(asio::posix::stream_descriptor::wait_write,
-                           [self = shared_from_this(), &direction](const asio::error_code& ec) {
-                             if (!ec && !self->finished_) self->pump(direction);
-                           });
 }
 
 void TcpSession::fail(Direction& direction, int error, bool while_reading) {
@@ -257,21 +290,23 @@ void TcpSession::fail(Direction& direction, int error, bool while_reading) {
 }
 
 void TcpSession::end(bool reset, std::string_view why) {
-  finish(reset, reset && relaying_, why);
+  // Cutting a stream mid-transfer must not look like its orderly end: reset then.
+  const bool cut = reset || up_.pending > 0 || down_.pending > 0;
+  finish(cut, cut && relaying_, why);
 }
 
 void TcpSession::finish(bool reset_client, bool reset_upstream, std::string_view how) {
   if (finished_) return;
   finished_ = true;
-  runtime_.sessions.erase(this);
   connect_timer_.reset();
   drop_carrier(up_);
   drop_carrier(down_);
-  if (reset_client) arm_reset(client_.native_handle());
-  if (reset_upstream && upstream_.is_open()) arm_reset(upstream_.native_handle());
-  asio::error_code ignored;
-  client_.close(ignored);
-  upstream_.close(ignored);
+  if (reset_client) arm_reset(client_.fd);
+  if (reset_upstream && upstream_.fd >= 0) arm_reset(upstream_.fd);
+  ::close(client_.fd);
+  client_.fd = -1;
+  if (upstream_.fd >= 0) ::close(upstream_.fd);
+  upstream_.fd = -1;
   --rule_->counters.active;
   if (runtime_.connection_events) {
     runtime_.emit(
@@ -285,6 +320,11 @@ void TcpSession::finish(bool reset_client, bool reset_upstream, std::string_view
          .detail = std::string(how)});
   }
   if (rule_->on_session_end) rule_->on_session_end();
+  // Freed after the current batch of events: one of them may still name this session.
+  if (const auto found = runtime_.sessions.find(this); found != runtime_.sessions.end()) {
+    runtime_.graveyard.push_back(std::move(found->second));
+    runtime_.sessions.erase(found);
+  }
 }
 
 }  // namespace portkit::forward

@@ -1,8 +1,8 @@
 #pragma once
 // One forwarded TCP connection: connects to an upstream (trying the rule's targets in turn),
 // then relays both directions independently through spliced pipes (or a small buffer when
-// splice cannot be used), propagating half-close and resets.
-#include <asio/posix/stream_descriptor.hpp>
+// splice cannot be used), propagating half-close and resets. Both sockets sit in the
+// relay's Poller; the session owns itself through Runtime::sessions until it finishes.
 #include <asio/steady_timer.hpp>
 #include <memory>
 #include <vector>
@@ -26,36 +26,47 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
   void end(bool reset, std::string_view why) override;
 
  private:
+  // One socket as the Poller sees it.
+  struct Side final : Poller::Watcher {
+    TcpSession* session = nullptr;
+    bool client = false;
+    bool hangup_seen = false;  // FIN, RST or an error was reported: read on to the end
+    int fd = -1;
+    void on_ready(std::uint32_t events) override { session->on_ready(*this, events); }
+  };
+
   // Bytes from one socket to the other. A carrier (pipe or buffer) is held only while bytes
   // are in it, so an idle connection holds neither.
   struct Direction {
-    asio::posix::stream_descriptor* from = nullptr;
-    asio::posix::stream_descriptor* to = nullptr;
+    Side* from = nullptr;
+    Side* to = nullptr;
     Pipe pipe;
     std::unique_ptr<char[]> buffer;
     std::size_t buffer_offset = 0;
     std::size_t pending = 0;  // bytes read, not yet written
     std::uint64_t bytes = 0;
-    bool eof = false;   // the source sent FIN
-    bool done = false;  // FIN passed on
+    bool bulk = false;     // a read filled the buffer: splice from now on
+    bool drained = false;  // the last read was short: wait for the next edge
+    bool eof = false;      // the source sent FIN
+    bool done = false;     // FIN passed on
+    bool waiting_read = false;
+    bool waiting_write = false;
     bool from_client = false;
   };
 
+  void on_ready(Side& side, std::uint32_t events);
   void try_next_upstream();
   void on_connect_done(int error);
-  void start_relay();
   void pump(Direction& direction);
-  bool take_carrier(Direction& direction);
+  void take_carrier(Direction& direction);
   void drop_carrier(Direction& direction);
-  void wait_readable(Direction& direction);
-  void wait_writable(Direction& direction);
   void fail(Direction& direction, int error, bool while_reading);
   void finish(bool reset_client, bool reset_upstream, std::string_view how);
 
   Runtime& runtime_;
   std::shared_ptr<RuleState> rule_;
-  asio::posix::stream_descriptor client_;
-  asio::posix::stream_descriptor upstream_;
+  Side client_;
+  Side upstream_;
   sockaddr_storage client_address_{};
   std::unique_ptr<asio::steady_timer> connect_timer_;  // only while connecting
   std::vector<std::size_t> upstream_order_;
@@ -66,6 +77,7 @@ class TcpSession final : public Session, public std::enable_shared_from_this<Tcp
   Direction down_;  // upstream to client
   Clock::time_point started_;
   Clock::time_point last_activity_;
+  bool connecting_ = false;
   bool relaying_ = false;
   bool finished_ = false;
 };

@@ -88,8 +88,9 @@ std::vector<RuleCounters> run_worker_processes(unsigned workers, const WorkerHoo
       ::setpgid(0, 0);
       ::prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (::getppid() != parent) ::_exit(0);
+      hooks.prepare_child(index);
       ::sigprocmask(SIG_SETMASK, &previous, nullptr);
-      const auto counters = hooks.run_child(index);
+      const auto counters = hooks.run_child();
       const auto text = to_json(counters).dump();
       [[maybe_unused]] const auto written = ::write(channel[1], text.data(), text.size());
       ::_exit(0);

@@ -207,7 +207,7 @@ echo
 echo "== behaviour (a reset from the server; the reply after a client's half-close)"
 reset_peer_port=$( (python3 "$peer" reset & echo $! >"$work/reset.pid") | head -1)
 pids+=("$(cat "$work/reset.pid")")
-reverse_peer_port=$( (python3 "$peer" reverse & echo $! >"$work/reverse.pid") | head -1)
+reverse_peer_port=$( (python3 "$peer" late-reverse & echo $! >"$work/reverse.pid") | head -1)
 pids+=("$(cat "$work/reverse.pid")")
 check_behaviour() { # name via-reset via-reverse
   python3 - "$@" <<'PY'
@@ -223,7 +223,7 @@ except ConnectionResetError:
 except socket.timeout:
     reset = "nothing (timeout)"
 payload = bytes(range(256)) * 4096
-s = socket.create_connection(("127.0.0.1", reverse_port)); s.settimeout(5)
+s = socket.create_connection(("127.0.0.1", reverse_port)); s.settimeout(8)
 s.sendall(payload); s.shutdown(socket.SHUT_WR)
 got = b""
 try:

@@ -2,7 +2,7 @@
 _portkit() {
   local cur prev words cword
   _init_completion || return
-  local commands="lookup ranges ls who stats check wait listen scan quiz"
+  local commands="lookup ranges ls who stats check wait listen scan forward quiz"
   if [[ $cword -eq 1 ]]; then
     COMPREPLY=($(compgen -W "$commands --color --help --version" -- "$cur"))
     return
@@ -16,6 +16,7 @@ _portkit() {
     stats) COMPREPLY=($(compgen -W "--threshold --top --procfs --json --help" -- "$cur")) ;;
     check) COMPREPLY=($(compgen -W "--timeout --retries --udp -4 -6 --banner --all-addresses --json --help" -- "$cur")) ;;
     wait) COMPREPLY=($(compgen -W "--timeout --interval --attempt-timeout --http --closed --quiet -4 -6 --json --help" -- "$cur")) ;;
+    forward) COMPREPLY=($(compgen -W "-c --config --balance --allow --deny --max-conns --idle-timeout --connect-timeout --proxy-protocol --drain --no-splice --pipe-kib -w --workers -v --verbose --json --help" -- "$cur")) ;;
     scan) COMPREPLY=($(compgen -W "-p --ports --top -u --udp -iL --exclude --rate --timeout --min-timeout --max-retries --max-inflight --sequential --banner --open --json -oX -oG -4 -6 --seed --help" -- "$cur")) ;;
     listen) COMPREPLY=($(compgen -W "--mode --banner --bind --count --duration --udp --quiet --json --help" -- "$cur")) ;;
   esac

@@ -35,7 +35,6 @@ class Poller {
   void arm();
   void drain();
 
-  asio::io_context& io_;
   int epoll_fd_ = -1;
   asio::posix::stream_descriptor watch_;
   std::function<void()> after_batch_;

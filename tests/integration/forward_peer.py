@@ -6,6 +6,7 @@ port on stdout, then serves until killed.
   echo     echoes; at the client's FIN, flushes and closes
   tag      sends TAG and a newline first, then echoes
   reverse  reads until FIN, then answers everything read, reversed (needs half-close)
+  late-reverse  the same, answering 1 s after the FIN (socat gives up after 0.5 s)
   reset    reads once, then closes with a reset (SO_LINGER 0)
   stream   sends data without end
   udp      UDP echo, TAG and a colon before each reply
@@ -31,8 +32,10 @@ async def handle(reader, writer):
                     break
                 writer.write(data)
                 await writer.drain()
-        elif MODE == "reverse":
+        elif MODE in ("reverse", "late-reverse"):
             data = await reader.read()
+            if MODE == "late-reverse":
+                await asyncio.sleep(1.0)
             writer.write(data[::-1])
             await writer.drain()
         elif MODE == "reset":

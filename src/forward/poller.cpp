@@ -21,9 +21,7 @@ int make_epoll() {
 }  // namespace
 
 Poller::Poller(asio::io_context& io, std::function<void()> after_batch)
-    : epoll_fd_(make_epoll()),
-      watch_(io, epoll_fd_),
-      after_batch_(std::move(after_batch)) {
+    : epoll_fd_(make_epoll()), watch_(io, epoll_fd_), after_batch_(std::move(after_batch)) {
   arm();
 }
 

@@ -211,10 +211,10 @@ TEST(ForwardRelay, TenThousandConcurrentConnectionsEchoIntact) {
 
 TEST(ForwardRelay, HundredThousandSequentialConnectionsLeaveNoDescriptorsBehind) {
   const int kConnections = static_cast<int>(scaled(100'000, 10'000));
-  auto peer = start_peer("echo");
+  EchoThread echo;
   const int port = free_tcp_port();
-  auto forwarder =
-      start_quiet_forwarder({std::to_string(port), "127.0.0.1:" + std::to_string(peer.port)}, port);
+  auto forwarder = start_quiet_forwarder(
+      {std::to_string(port), "127.0.0.1:" + std::to_string(echo.port())}, port);
   std::this_thread::sleep_for(std::chrono::seconds(3));  // the probe connection's pipes trimmed
   const int baseline = open_descriptors(forwarder->pid());
   int echoed = 0;

@@ -4,6 +4,8 @@
 #include <dirent.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -167,6 +169,62 @@ int open_descriptors(int pid) {
   int child = 0;
   while (children >> child) total += count_fds(child);
   return total;
+}
+
+EchoThread::EchoThread() {
+  listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  ::listen(listener_, 4096);
+  socklen_t length = sizeof address;
+  ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
+  port_ = ntohs(address.sin_port);
+  stop_fd_ = ::eventfd(0, EFD_CLOEXEC);
+  thread_ = std::thread([this] { serve(); });
+}
+
+EchoThread::~EchoThread() {
+  const std::uint64_t one = 1;
+  [[maybe_unused]] const auto written = ::write(stop_fd_, &one, sizeof one);
+  thread_.join();
+  ::close(listener_);
+  ::close(stop_fd_);
+}
+
+void EchoThread::serve() {
+  const int epoll = ::epoll_create1(EPOLL_CLOEXEC);
+  epoll_event event{EPOLLIN, {.fd = listener_}};
+  ::epoll_ctl(epoll, EPOLL_CTL_ADD, listener_, &event);
+  event.data.fd = stop_fd_;
+  ::epoll_ctl(epoll, EPOLL_CTL_ADD, stop_fd_, &event);
+  std::vector<epoll_event> ready(256);
+  char chunk[65536];
+  while (true) {
+    const int count = ::epoll_wait(epoll, ready.data(), static_cast<int>(ready.size()), -1);
+    for (int i = 0; i < count; ++i) {
+      const int fd = ready[i].data.fd;
+      if (fd == stop_fd_) {
+        ::close(epoll);
+        return;  // connections still open are the test's to close
+      }
+      if (fd == listener_) {
+        int client = 0;
+        while ((client = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC)) >= 0) {
+          epoll_event added{EPOLLIN, {.fd = client}};
+          ::epoll_ctl(epoll, EPOLL_CTL_ADD, client, &added);
+        }
+        continue;
+      }
+      const auto n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+      if (n > 0) {
+        send_all(fd, std::string(chunk, static_cast<std::size_t>(n)));  // small echoes: fits
+      } else if (n == 0 || errno != EAGAIN) {
+        ::close(fd);
+      }
+    }
+  }
 }
 
 void ByteStream::fill(char* out, std::size_t size) {

@@ -8,7 +8,7 @@ port on stdout, then serves until killed.
   reverse  reads until FIN, then answers everything read, reversed (needs half-close)
   late-reverse  the same, answering 1 s after the FIN (socat gives up after 0.5 s)
   reset    reads once, then closes with a reset (SO_LINGER 0)
-  stream   sends data without end
+  stream   sends data without end, 64 KiB a millisecond (buffers stay short, as a reader keeps up)
   udp      UDP echo, TAG and a colon before each reply
 """
 import asyncio
@@ -49,6 +49,7 @@ async def handle(reader, writer):
             while True:
                 writer.write(chunk)
                 await writer.drain()
+                await asyncio.sleep(0.001)
         writer.close()
     except (ConnectionError, OSError):
         writer.transport.abort()

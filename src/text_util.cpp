@@ -4,7 +4,7 @@
 
 namespace portkit {
 
-std::string quoted(std::string_view text) {
+std::string single_quoted(std::string_view text) {
   constexpr std::size_t kMaxShown = 64;
   std::string out = "'";
   std::size_t shown = 0;

@@ -52,6 +52,6 @@ inline std::optional<std::uint64_t> parse_decimal(std::string_view text) {
 
 // Quote user input for an error message: printable ASCII kept, the rest escaped,
 // long input shortened, so one bad byte never garbles the terminal.
-std::string quoted(std::string_view text);
+std::string single_quoted(std::string_view text);
 
 }  // namespace portkit

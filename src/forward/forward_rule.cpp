@@ -27,7 +27,8 @@ Result<ForwardRule> parse_listen(std::string_view text) {
   const auto body = text.substr(0, suffix);
   if (body.find(':') == std::string_view::npos) {
     auto port = parse_single_port(text, {.allow_zero = true});
-    if (!port) return make_error("listen side " + quoted(text) + ": " + port.error().message);
+    if (!port)
+      return make_error("listen side " + single_quoted(text) + ": " + port.error().message);
     rule.port = port->port;
     rule.proto = port->proto.value_or(Proto::tcp);
     return rule;
@@ -39,7 +40,8 @@ Result<ForwardRule> parse_listen(std::string_view text) {
                                              std::string(text.substr(body.size())))
                             : parse_endpoint(text);
   if (port_zero && endpoint) endpoint->port = 0;
-  if (!endpoint) return make_error("listen side " + quoted(text) + ": " + endpoint.error().message);
+  if (!endpoint)
+    return make_error("listen side " + single_quoted(text) + ": " + endpoint.error().message);
   rule.bind = endpoint->host;
   rule.port = endpoint->port;
   rule.proto = endpoint->proto;
@@ -54,15 +56,16 @@ Result<Endpoint> parse_target_endpoint(std::string_view item, Proto proto) {
   if (trimmed.substr(0, suffix).find(':') == std::string_view::npos) {
     // A bare port is a port of this host, as docker's -p 8080:3000 reads.
     auto port = parse_single_port(trimmed, {.allow_zero = false, .name_proto = proto});
-    if (!port) return make_error("target " + quoted(trimmed) + ": " + port.error().message);
+    if (!port) return make_error("target " + single_quoted(trimmed) + ": " + port.error().message);
     endpoint = Endpoint{Host{"127.0.0.1", HostKind::ipv4}, port->port, port->proto.value_or(proto),
                         port->proto.has_value()};
   } else {
     endpoint = parse_endpoint(trimmed, proto);
-    if (!endpoint) return make_error("target " + quoted(trimmed) + ": " + endpoint.error().message);
+    if (!endpoint)
+      return make_error("target " + single_quoted(trimmed) + ": " + endpoint.error().message);
   }
   if (endpoint->proto != proto) {
-    return make_error("target " + quoted(trimmed) + " is " +
+    return make_error("target " + single_quoted(trimmed) + " is " +
                       std::string(proto_name(endpoint->proto)) + " but the listening side is " +
                       std::string(proto_name(proto)));
   }
@@ -105,7 +108,7 @@ Result<AddressBlock> parse_address_block(std::string_view text) {
   auto target = portkit::parse_target(trimmed);
   if (!target) return target.error();
   if (target->hostname) {
-    return make_error("address block " + quoted(trimmed) +
+    return make_error("address block " + single_quoted(trimmed) +
                       " needs an address or CIDR block, not a host name");
   }
   return AddressBlock{std::string(trimmed), target->first, target->last};
@@ -157,7 +160,7 @@ Result<ForwardRule> parse_forward_rule(std::string_view listen, std::string_view
   auto rule = parse_listen(trim_spaces(listen));
   if (!rule) return rule.error();
   if (trim_spaces(targets).empty()) {
-    return make_error("rule " + quoted(listen) + " has no target (expected HOST:PORT)");
+    return make_error("rule " + single_quoted(listen) + " has no target (expected HOST:PORT)");
   }
   std::string_view rest = targets;
   while (true) {
@@ -170,7 +173,8 @@ Result<ForwardRule> parse_forward_rule(std::string_view listen, std::string_view
   }
   rule->settings = settings;
   if (rule->proto == Proto::udp && settings.proxy != ProxyProtocol::none) {
-    return make_error("rule " + quoted(listen) + ": the PROXY protocol applies to TCP rules only");
+    return make_error("rule " + single_quoted(listen) +
+                      ": the PROXY protocol applies to TCP rules only");
   }
   return rule;
 }

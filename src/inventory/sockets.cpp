@@ -77,7 +77,7 @@ Result<std::uint32_t> parse_state_filter(std::string_view text) {
   for (const auto& [known, state] : names) {
     if (canonical == known) return bit(state);
   }
-  return make_error("unknown state " + quoted(text) +
+  return make_error("unknown state " + single_quoted(text) +
                     " (use a state such as listen or established, or all, connected, "
                     "synchronized, bucket, big)");
 }

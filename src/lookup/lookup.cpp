@@ -127,7 +127,7 @@ Result<LookupAnswer> lookup(std::string_view query, const HostPortConfig& host,
   const auto text = trim_spaces(query);
   if (text.empty()) return make_error("empty query");
   if (text.find(',') != std::string_view::npos) {
-    return make_error("one port, range or name per query, not the list " + quoted(text) +
+    return make_error("one port, range or name per query, not the list " + single_quoted(text) +
                       " (pass them as separate arguments)");
   }
   LookupAnswer answer;
@@ -137,12 +137,13 @@ Result<LookupAnswer> lookup(std::string_view query, const HostPortConfig& host,
     const auto suffix = text.substr(slash + 1);
     const auto proto = parse_proto(suffix);
     if (!proto) {
-      return make_error("unknown protocol " + quoted(suffix) + " in " + quoted(text) +
+      return make_error("unknown protocol " + single_quoted(suffix) + " in " + single_quoted(text) +
                         " (use tcp or udp)");
     }
     answer.protocols = proto_bit(*proto);
     body = text.substr(0, slash);
-    if (body.empty()) return make_error("missing port or name before '/' in " + quoted(text));
+    if (body.empty())
+      return make_error("missing port or name before '/' in " + single_quoted(text));
   }
   const bool has_letter = std::any_of(body.begin(), body.end(), [](char c) {
     return std::isalpha(static_cast<unsigned char>(c)) != 0;

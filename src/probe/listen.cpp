@@ -218,7 +218,7 @@ Result<std::uint64_t> run_listener(const ListenOptions& options, const Emit& emi
   }
   asio::error_code error;
   const auto address = asio::ip::make_address(options.bind, error);
-  if (error) return make_error("--bind: invalid address " + quoted(options.bind));
+  if (error) return make_error("--bind: invalid address " + single_quoted(options.bind));
   asio::io_context io;
   Server server{io, options, emit, address.to_string(), 0, 0, false, {}, {}};
   asio::ip::tcp::acceptor acceptor(io);

@@ -26,9 +26,9 @@ void start_resolve(asio::io_context& io, const Host& host, FamilyFilter family,
     const auto address = asio::ip::make_address(host.text, error);
     Result<std::vector<asio::ip::address>> result = std::vector<asio::ip::address>{address};
     if (error) {
-      result = make_error("invalid address " + quoted(host.text));
+      result = make_error("invalid address " + single_quoted(host.text));
     } else if (!wanted(address, family)) {
-      result = make_error(std::string("address ") + quoted(host.text) + " is not " +
+      result = make_error(std::string("address ") + single_quoted(host.text) + " is not " +
                           family_name(family));
     }
     asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {
@@ -42,7 +42,7 @@ void start_resolve(asio::io_context& io, const Host& host, FamilyFilter family,
       [resolver, host, family, done = std::move(done)](
           const asio::error_code& error, const asio::ip::tcp::resolver::results_type& results) {
         if (error) {
-          done(make_error("cannot resolve " + quoted(host.text) + ": " + error.message()));
+          done(make_error("cannot resolve " + single_quoted(host.text) + ": " + error.message()));
           return;
         }
         std::vector<asio::ip::address> addresses;
@@ -54,7 +54,8 @@ void start_resolve(asio::io_context& io, const Host& host, FamilyFilter family,
           }
         }
         if (addresses.empty()) {
-          done(make_error(quoted(host.text) + " has no " + family_name(family) + " address"));
+          done(
+              make_error(single_quoted(host.text) + " has no " + family_name(family) + " address"));
           return;
         }
         done(std::move(addresses));

@@ -133,11 +133,11 @@ Result<WaitTarget> parse_wait_target(std::string_view text) {
   const auto scheme = to_lower(text.substr(0, scheme_end));
   auto rest = text.substr(scheme_end + 3);
   if (scheme == "https") {
-    return make_error("https:// is not supported in " + quoted(text) +
+    return make_error("https:// is not supported in " + single_quoted(text) +
                       " (wait for the port with tcp://HOST:443)");
   }
   if (scheme != "tcp" && scheme != "http") {
-    return make_error("unknown scheme " + quoted(scheme) + " in " + quoted(text) +
+    return make_error("unknown scheme " + single_quoted(scheme) + " in " + single_quoted(text) +
                       " (use tcp:// or http://)");
   }
   std::optional<std::string> path;
@@ -153,13 +153,13 @@ Result<WaitTarget> parse_wait_target(std::string_view text) {
   std::string with_port(rest);
   if (!has_port) {
     const auto port = default_port(scheme);
-    if (!port) return make_error("endpoint " + quoted(text) + " has no port");
+    if (!port) return make_error("endpoint " + single_quoted(text) + " has no port");
     with_port += ":" + std::to_string(*port);
   }
   auto endpoint = parse_endpoint(with_port);
   if (!endpoint) return endpoint.error();
   if (endpoint->proto_given && endpoint->proto == Proto::udp) {
-    return make_error(quoted(text) + ": " + scheme + ":// is TCP, not UDP");
+    return make_error(single_quoted(text) + ": " + scheme + ":// is TCP, not UDP");
   }
   return WaitTarget{std::string(text), std::move(endpoint).value(), std::move(path)};
 }

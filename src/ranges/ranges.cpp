@@ -8,7 +8,7 @@ namespace {
 Result<std::uint16_t> port_value(std::string_view text, std::string_view what) {
   const auto value = parse_decimal(text);
   if (!value || *value > 65535) {
-    return make_error("invalid " + std::string(what) + " " + quoted(text));
+    return make_error("invalid " + std::string(what) + " " + single_quoted(text));
   }
   return static_cast<std::uint16_t>(*value);
 }
@@ -56,13 +56,14 @@ Result<PortRange> parse_local_port_range(std::string_view text) {
   text = trim_spaces(text);
   const auto gap = text.find_first_of(" \t");
   if (gap == std::string_view::npos) {
-    return make_error("ip_local_port_range " + quoted(text) + " needs two numbers");
+    return make_error("ip_local_port_range " + single_quoted(text) + " needs two numbers");
   }
   auto low = port_value(text.substr(0, gap), "ephemeral range start");
   if (!low) return low.error();
   auto high = port_value(trim_spaces(text.substr(gap)), "ephemeral range end");
   if (!high) return high.error();
-  if (*low > *high) return make_error("ip_local_port_range " + quoted(text) + " is reversed");
+  if (*low > *high)
+    return make_error("ip_local_port_range " + single_quoted(text) + " is reversed");
   return PortRange{*low, *high};
 }
 
@@ -79,7 +80,7 @@ Result<std::vector<PortRange>> parse_reserved_ports(std::string_view text) {
     auto high =
         dash == std::string_view::npos ? low : port_value(item.substr(dash + 1), "reserved port");
     if (!high) return high.error();
-    if (*low > *high) return make_error("reserved range " + quoted(item) + " is reversed");
+    if (*low > *high) return make_error("reserved range " + single_quoted(item) + " is reversed");
     ranges.push_back({*low, *high});
   }
   return ranges;

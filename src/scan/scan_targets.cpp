@@ -96,8 +96,9 @@ Result<std::vector<Target>> load_target_list(const std::string& path) {
     text = std::move(read).value();
   }
   auto targets = parse_target_list(text);
-  if (!targets) return make_error(quoted(path) + " " + targets.error().message);
-  if (targets->empty()) return make_error("target list " + quoted(path) + " names no target");
+  if (!targets) return make_error(single_quoted(path) + " " + targets.error().message);
+  if (targets->empty())
+    return make_error("target list " + single_quoted(path) + " names no target");
   return targets;
 }
 
@@ -107,12 +108,12 @@ Result<HostSource> HostSource::create(std::vector<Target> targets, std::vector<T
   for (const auto& target : targets) {
     if (!target.hostname && family != FamilyFilter::any &&
         target.first.is_v6 != (family == FamilyFilter::v6)) {
-      return make_error("target " + quoted(target.text) + " is not " +
+      return make_error("target " + single_quoted(target.text) + " is not " +
                         (family == FamilyFilter::v6 ? "IPv6" : "IPv4"));
     }
     const auto size = target.size();
     if (size > kMaxScanHosts || source.total_ + size > kMaxScanHosts) {
-      return make_error("too many hosts: " + quoted(target.text) + " brings the scan past " +
+      return make_error("too many hosts: " + single_quoted(target.text) + " brings the scan past " +
                         std::to_string(kMaxScanHosts) + " addresses");
     }
     source.total_ += size;

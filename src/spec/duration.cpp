@@ -64,7 +64,7 @@ bool valid_number(std::string_view number) {
 
 Result<Duration> parse_duration(std::string_view text) {
   if (trim_spaces(text).empty()) return make_error("empty duration");
-  if (text.front() == '-') return make_error("duration " + quoted(text) + " is negative");
+  if (text.front() == '-') return make_error("duration " + single_quoted(text) + " is negative");
   if (text.front() == '+') text.remove_prefix(1);
   Nanos total = 0;
   std::size_t pos = 0;
@@ -76,27 +76,30 @@ Result<Duration> parse_duration(std::string_view text) {
     while (unit_end < text.size() && !is_number_char(text[unit_end])) ++unit_end;
     const auto unit = text.substr(number_end, unit_end - number_end);
     if (number.empty()) {
-      return make_error("duration " + quoted(text) + " has no number before " + quoted(unit));
+      return make_error("duration " + single_quoted(text) + " has no number before " +
+                        single_quoted(unit));
     }
     if (!valid_number(number)) {
-      return make_error("invalid number " + quoted(number) + " in duration " + quoted(text));
+      return make_error("invalid number " + single_quoted(number) + " in duration " +
+                        single_quoted(text));
     }
     Nanos unit_size = 1'000'000'000;
     if (unit.empty()) {
       if (pos != 0 || unit_end != text.size()) {
-        return make_error("missing unit after " + quoted(number) + " in duration " + quoted(text));
+        return make_error("missing unit after " + single_quoted(number) + " in duration " +
+                          single_quoted(text));
       }
     } else {
       const auto known = unit_nanos(unit);
       if (!known) {
-        return make_error("unknown unit " + quoted(unit) + " in duration " + quoted(text) +
-                          " (use us, ms, s, m or h)");
+        return make_error("unknown unit " + single_quoted(unit) + " in duration " +
+                          single_quoted(text) + " (use us, ms, s, m or h)");
       }
       unit_size = *known;
     }
     const auto part = scaled(number, unit_size);
     if (!part || total > kMaxNanos - *part) {
-      return make_error("duration " + quoted(text) + " is too long");
+      return make_error("duration " + single_quoted(text) + " is too long");
     }
     total += *part;
     pos = unit_end;

@@ -53,7 +53,7 @@ std::optional<std::string> host_name_problem(std::string_view name) {
     if (label.size() > kMaxLabel) return std::string("label longer than 63 characters");
     for (const char c : label) {
       const bool allowed = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-      if (!allowed) return "character " + quoted(std::string_view(&c, 1)) + " not allowed";
+      if (!allowed) return "character " + single_quoted(std::string_view(&c, 1)) + " not allowed";
     }
     if (label.front() == '-' || label.back() == '-') {
       return std::string("label starts or ends with '-'");
@@ -98,31 +98,32 @@ std::string IpAddress::to_string() const {
 Result<Host> parse_host(std::string_view text) {
   if (text.empty()) return make_error("empty host");
   if (text.front() == '[') {
-    if (text.back() != ']') return make_error("host " + quoted(text) + " is missing ']'");
+    if (text.back() != ']') return make_error("host " + single_quoted(text) + " is missing ']'");
     text = text.substr(1, text.size() - 2);
     if (text.empty()) return make_error("empty IPv6 address in '[]'");
     if (text.find(':') == std::string_view::npos) {
-      return make_error("invalid IPv6 address " + quoted(text));  // brackets hold IPv6 only
+      return make_error("invalid IPv6 address " + single_quoted(text));  // brackets hold IPv6 only
     }
   }
   if (text.find(':') != std::string_view::npos) {
     const auto percent = text.find('%');
     const auto address = text.substr(0, percent);
-    if (!parse_ipv6(address)) return make_error("invalid IPv6 address " + quoted(text));
+    if (!parse_ipv6(address)) return make_error("invalid IPv6 address " + single_quoted(text));
     if (percent != std::string_view::npos) {
       const auto zone = text.substr(percent + 1);
       if (zone.empty() || host_name_problem(zone)) {
-        return make_error("invalid IPv6 zone " + quoted(zone) + " in " + quoted(text));
+        return make_error("invalid IPv6 zone " + single_quoted(zone) + " in " +
+                          single_quoted(text));
       }
     }
     return Host{std::string(text), HostKind::ipv6};
   }
   if (looks_like_ipv4(text)) {
-    if (!parse_ipv4(text)) return make_error("invalid IPv4 address " + quoted(text));
+    if (!parse_ipv4(text)) return make_error("invalid IPv4 address " + single_quoted(text));
     return Host{std::string(text), HostKind::ipv4};
   }
   if (const auto problem = host_name_problem(text)) {
-    return make_error("invalid host name " + quoted(text) + ": " + *problem);
+    return make_error("invalid host name " + single_quoted(text) + ": " + *problem);
   }
   return Host{std::string(text), HostKind::name};
 }

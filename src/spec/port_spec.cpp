@@ -15,10 +15,10 @@ Result<SplitSuffix> split_proto_suffix(std::string_view item) {
   const auto slash = item.find('/');
   if (slash == std::string_view::npos) return SplitSuffix{item, std::nullopt};
   const auto suffix = item.substr(slash + 1);
-  if (suffix.empty()) return make_error("missing protocol after '/' in " + quoted(item));
+  if (suffix.empty()) return make_error("missing protocol after '/' in " + single_quoted(item));
   const auto proto = parse_proto(suffix);
   if (!proto) {
-    return make_error("unknown protocol " + quoted(suffix) + " in " + quoted(item) +
+    return make_error("unknown protocol " + single_quoted(suffix) + " in " + single_quoted(item) +
                       " (use tcp or udp)");
   }
   return SplitSuffix{item.substr(0, slash), proto};
@@ -34,13 +34,14 @@ Result<std::uint16_t> parse_port_number(std::string_view text, const PortSpecOpt
                                         std::string_view context) {
   const std::uint64_t min_port = options.allow_zero ? 0 : 1;
   if (!all_digits(text)) {
-    if (context.empty() || context == text) return make_error("invalid port " + quoted(text));
-    return make_error("invalid port " + quoted(text) + " in " + quoted(context));
+    if (context.empty() || context == text)
+      return make_error("invalid port " + single_quoted(text));
+    return make_error("invalid port " + single_quoted(text) + " in " + single_quoted(context));
   }
   const auto value = parse_decimal(text);
   if (!value || *value > kMaxPort || *value < min_port) {
-    return make_error("port " + quoted(text) + " is out of range " + std::to_string(min_port) +
-                      "-65535");
+    return make_error("port " + single_quoted(text) + " is out of range " +
+                      std::to_string(min_port) + "-65535");
   }
   return static_cast<std::uint16_t>(*value);
 }
@@ -56,10 +57,10 @@ Result<std::uint16_t> resolve_service(std::string_view name, Proto proto) {
   if (const auto port = registry::port_by_name(name, proto)) return *port;
   const auto other = proto == Proto::tcp ? Proto::udp : Proto::tcp;
   if (registry::port_by_name(name, other)) {
-    return make_error("service " + quoted(name) + " has no " + std::string(proto_name(proto)) +
-                      " port");
+    return make_error("service " + single_quoted(name) + " has no " +
+                      std::string(proto_name(proto)) + " port");
   }
-  return make_error("unknown service name " + quoted(name));
+  return make_error("unknown service name " + single_quoted(name));
 }
 
 Result<PortRange> parse_range_body(std::string_view body, std::optional<Proto> proto,
@@ -78,19 +79,19 @@ Result<PortRange> parse_range_body(std::string_view body, std::optional<Proto> p
     return PortRange{*port, *port};
   }
   if (body.find('-', dash + 1) != std::string_view::npos) {
-    return make_error("range " + quoted(body) + " has more than one '-'");
+    return make_error("range " + single_quoted(body) + " has more than one '-'");
   }
   const auto low_text = body.substr(0, dash);
   const auto high_text = body.substr(dash + 1);
-  if (low_text.empty()) return make_error("range " + quoted(body) + " has no start port");
-  if (high_text.empty()) return make_error("range " + quoted(body) + " has no end port");
+  if (low_text.empty()) return make_error("range " + single_quoted(body) + " has no start port");
+  if (high_text.empty()) return make_error("range " + single_quoted(body) + " has no end port");
   auto low = parse_port_number(low_text, options, body);
   if (!low) return low.error();
   auto high = parse_port_number(high_text, options, body);
   if (!high) return high.error();
   if (*low > *high) {
-    return make_error("range " + quoted(body) + " is reversed (" + std::to_string(*low) + " > " +
-                      std::to_string(*high) + ")");
+    return make_error("range " + single_quoted(body) + " is reversed (" + std::to_string(*low) +
+                      " > " + std::to_string(*high) + ")");
   }
   return PortRange{*low, *high};
 }
@@ -98,7 +99,7 @@ Result<PortRange> parse_range_body(std::string_view body, std::optional<Proto> p
 Result<PortSpecItem> parse_item(std::string_view item, const PortSpecOptions& options) {
   auto split = split_proto_suffix(item);
   if (!split) return split.error();
-  if (split->body.empty()) return make_error("missing port before '/' in " + quoted(item));
+  if (split->body.empty()) return make_error("missing port before '/' in " + single_quoted(item));
   auto range = parse_range_body(split->body, split->proto, options);
   if (!range) return range.error();
   return PortSpecItem{*range, split->proto};
@@ -127,7 +128,7 @@ Result<PortSpec> parse_port_spec(std::string_view text, const PortSpecOptions& o
     const auto comma = text.find(',', start);
     const auto end = comma == std::string_view::npos ? text.size() : comma;
     const auto item = trim_spaces(text.substr(start, end - start));
-    if (item.empty()) return make_error("empty item in port list " + quoted(text));
+    if (item.empty()) return make_error("empty item in port list " + single_quoted(text));
     auto parsed = parse_item(item, options);
     if (!parsed) return parsed.error();
     spec.items.push_back(*parsed);
@@ -141,12 +142,12 @@ Result<SinglePort> parse_single_port(std::string_view text, const PortSpecOption
   const auto trimmed = trim_spaces(text);
   if (trimmed.empty()) return make_error("empty port");
   if (trimmed.find(',') != std::string_view::npos) {
-    return make_error("expected one port, not the list " + quoted(trimmed));
+    return make_error("expected one port, not the list " + single_quoted(trimmed));
   }
   auto item = parse_item(trimmed, options);
   if (!item) return item.error();
   if (item->ports.low != item->ports.high) {
-    return make_error("expected one port, not the range " + quoted(trimmed));
+    return make_error("expected one port, not the range " + single_quoted(trimmed));
   }
   return SinglePort{item->ports.low, item->proto};
 }

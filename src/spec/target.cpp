@@ -30,18 +30,21 @@ Result<Target> parse_cidr(std::string_view text, std::size_t slash) {
   const auto address = parse_ip_address(address_text);
   if (!address) {
     if (parse_host(address_text)) {
-      return make_error("CIDR block " + quoted(text) + " needs an IP address, not a host name");
+      return make_error("CIDR block " + single_quoted(text) +
+                        " needs an IP address, not a host name");
     }
-    return make_error("invalid address " + quoted(address_text) + " in " + quoted(text));
+    return make_error("invalid address " + single_quoted(address_text) + " in " +
+                      single_quoted(text));
   }
-  if (prefix_text.empty()) return make_error("missing prefix length in " + quoted(text));
+  if (prefix_text.empty()) return make_error("missing prefix length in " + single_quoted(text));
   const unsigned bits = address->is_v6 ? 128 : 32;
   const auto prefix = parse_decimal(prefix_text);
   if (!all_digits(prefix_text)) {
-    return make_error("invalid prefix length " + quoted(prefix_text) + " in " + quoted(text));
+    return make_error("invalid prefix length " + single_quoted(prefix_text) + " in " +
+                      single_quoted(text));
   }
   if (!prefix || *prefix > bits) {
-    return make_error("prefix length " + quoted(prefix_text) + " in " + quoted(text) +
+    return make_error("prefix length " + single_quoted(prefix_text) + " in " + single_quoted(text) +
                       " is out of range 0-" + std::to_string(bits));
   }
   const auto host_bits = bits - static_cast<unsigned>(*prefix);
@@ -55,12 +58,12 @@ Result<Target> parse_cidr(std::string_view text, std::size_t slash) {
 // "192.0.2.1-5" (last octet) or "192.0.2.1-192.0.2.9" / "2001:db8::1-2001:db8::9".
 Result<Target> parse_dash_range(std::string_view text, const IpAddress& first, std::size_t dash) {
   const auto end_text = text.substr(dash + 1);
-  if (end_text.empty()) return make_error("range " + quoted(text) + " has no end");
+  if (end_text.empty()) return make_error("range " + single_quoted(text) + " has no end");
   IpAddress last;
   if (!first.is_v6 && all_digits(end_text)) {
     const auto octet = parse_decimal(end_text);
     if (!octet || *octet > 255) {
-      return make_error("range end " + quoted(end_text) + " in " + quoted(text) +
+      return make_error("range end " + single_quoted(end_text) + " in " + single_quoted(text) +
                         " is out of range 0-255");
     }
     last = first;
@@ -68,15 +71,16 @@ Result<Target> parse_dash_range(std::string_view text, const IpAddress& first, s
   } else {
     const auto parsed = parse_ip_address(end_text);
     if (!parsed) {
-      return make_error("invalid range end " + quoted(end_text) + " in " + quoted(text));
+      return make_error("invalid range end " + single_quoted(end_text) + " in " +
+                        single_quoted(text));
     }
     if (parsed->is_v6 != first.is_v6) {
-      return make_error("range " + quoted(text) + " mixes IPv4 and IPv6");
+      return make_error("range " + single_quoted(text) + " mixes IPv4 and IPv6");
     }
     last = *parsed;
   }
   if (to_number(first) > to_number(last)) {
-    return make_error("range " + quoted(text) + " is reversed (start > end)");
+    return make_error("range " + single_quoted(text) + " is reversed (start > end)");
   }
   return Target{std::string(text), std::nullopt, first, last};
 }
@@ -97,10 +101,11 @@ IpAddress Target::at(std::uint64_t index) const {
 Result<Target> parse_target(std::string_view text) {
   if (trim_spaces(text).empty()) return make_error("empty target");
   if (text.front() == '[') {
-    if (text.back() != ']') return make_error("target " + quoted(text) + " is missing ']'");
+    if (text.back() != ']') return make_error("target " + single_quoted(text) + " is missing ']'");
     const auto inner = text.substr(1, text.size() - 2);
     const auto address = parse_ip_address(inner);
-    if (!address || !address->is_v6) return make_error("invalid IPv6 address " + quoted(inner));
+    if (!address || !address->is_v6)
+      return make_error("invalid IPv6 address " + single_quoted(inner));
     return Target{std::string(text), std::nullopt, *address, *address};
   }
   if (const auto slash = text.find('/'); slash != std::string_view::npos) {

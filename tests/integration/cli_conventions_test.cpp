@@ -12,8 +12,8 @@ using testing_support::run_process;
 TEST(CliConventions, HelpListsCommandsAndShowsExamples) {
   const auto top = run_portkit({"--help"});
   EXPECT_EQ(top.exit_code, 0);
-  for (const auto* command :
-       {"lookup", "ranges", "ls", "who", "stats", "check", "wait", "listen", "quiz"}) {
+  for (const auto* command : {"lookup", "ranges", "ls", "who", "stats", "check", "wait", "listen",
+                              "scan", "forward", "quiz"}) {
     EXPECT_NE(top.out.find(command), std::string::npos) << command;
     const auto help = run_portkit({command, "--help"});
     EXPECT_EQ(help.exit_code, 0) << command;
@@ -40,7 +40,7 @@ TEST(CliConventions, ColourFollowsTheTerminalAndNoColor) {
   const auto forced = run_portkit({"--color=always", "lookup", "22"});
   EXPECT_NE(forced.out.find('\x1b'), std::string::npos);
   // A real terminal through script(1): colour on, unless NO_COLOR is set.
-  const std::string command = std::string(PORTKIT_BINARY) + " lookup 22";
+  const std::string command = PORTKIT_BINARY " lookup 22";
   const auto tty = run_process({"script", "-qec", command, "/dev/null"}, "", {"NO_COLOR="});
   ASSERT_EQ(tty.exit_code, 0) << tty.err;
   EXPECT_NE(tty.out.find('\x1b'), std::string::npos);

@@ -231,7 +231,16 @@ TEST(ForwardRules, SighupReloadAppliesNewRulesAndKeepsOpenConnections) {
   const auto config = ::testing::TempDir() + "forward_reload.toml";
   write_file(config, "[[rule]]\nlisten = " + std::to_string(port_a) + "\ntarget = \"" +
                          target(old_peer) + "\"\n");
-  auto forwarder = start_forwarder({"--config", config});
+  // Two workers, each reloading on its own: both must say so before the new rules are sure.
+  auto forwarder = start_forwarder({"--config", config, "--workers", "2"});
+  const auto wait_for_both = [&](const std::string& event) {
+    int seen = 0;
+    std::string line;
+    while (seen < 2 && !(line = forwarder.process->read_line(5000)).empty()) {
+      if (line.find("\"event\":\"" + event + "\"") != std::string::npos) ++seen;
+    }
+    return line;
+  };
   const int held = connect_local(port_a);
   ASSERT_EQ(read_line_from(held, 3000), "old");
 
@@ -239,11 +248,7 @@ TEST(ForwardRules, SighupReloadAppliesNewRulesAndKeepsOpenConnections) {
                          target(new_peer) + "\"\n[[rule]]\nlisten = \"127.0.0.1:" +
                          std::to_string(port_b) + "\"\ntargets = [\"" + target(old_peer) + "\"]\n");
   forwarder.process->signal(SIGHUP);
-  std::string line;
-  while ((line = forwarder.process->read_line(5000)).find("reloaded") == std::string::npos &&
-         !line.empty()) {
-  }
-  ASSERT_NE(line, "") << "no reloaded event";
+  ASSERT_NE(wait_for_both("reloaded"), "") << "no reloaded event from each worker";
   const int fresh = connect_local(port_a);
   EXPECT_EQ(read_line_from(fresh, 3000), "new");
   ::close(fresh);
@@ -256,9 +261,7 @@ TEST(ForwardRules, SighupReloadAppliesNewRulesAndKeepsOpenConnections) {
 
   write_file(config, "[[rule]]\nlisten = 99999\ntarget = \"127.0.0.1:9\"\n");
   forwarder.process->signal(SIGHUP);
-  while ((line = forwarder.process->read_line(5000)).find("reload_failed") == std::string::npos &&
-         !line.empty()) {
-  }
+  const auto line = wait_for_both("reload_failed");
   EXPECT_NE(line.find("99999"), std::string::npos) << line;
   const int after_failure = connect_local(port_a);
   EXPECT_EQ(read_line_from(after_failure, 3000), "new") << "a bad config leaves the rules running";

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -171,6 +172,43 @@ TEST(ForwardRelay, UpstreamKilledMidTransferClosesTheClientWithin100ms) {
   EXPECT_NE(error, ETIMEDOUT);
   const auto reaction_ms = std::chrono::duration<double, std::milli>(closed - killed).count();
   EXPECT_LT(reaction_ms, 100.0);
+}
+
+// Resident memory of a process and its children, in KiB.
+long tree_rss_kib(int pid) {
+  long total = 0;
+  const auto add = [&](int id) {
+    std::ifstream status("/proc/" + std::to_string(id) + "/status");
+    std::string key;
+    long value = 0;
+    while (status >> key) {
+      if (key == "VmRSS:" && status >> value) total += value;
+    }
+  };
+  add(pid);
+  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) +
+                         "/children");
+  int child = 0;
+  while (children >> child) add(child);
+  return total;
+}
+
+// The upstream sends 64 MB a second to a client that does not read: the forwarder must stop
+// reading the upstream (TCP pushes back) rather than buffer it.
+TEST(ForwardRelay, ASlowReaderStopsReadsOnTheOtherSideAndMemoryStaysBounded) {
+  auto peer = start_peer("stream");
+  auto forwarder = start_forwarder({"0", "127.0.0.1:" + std::to_string(peer.port)});
+  const int fd = connect_local(forwarder.ports[0]);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(read_exactly(fd, 1 << 16, 5000).size(), std::size_t{1} << 16);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto before = tree_rss_kib(forwarder.process->pid());
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // ~128 MB offered meanwhile
+  const auto after = tree_rss_kib(forwarder.process->pid());
+  EXPECT_LT(after - before, 2048) << "KiB grown while the client did not read";
+  // And the stream resumes intact once the client reads again.
+  EXPECT_EQ(read_exactly(fd, 8 << 20, 10000).size(), std::size_t{8} << 20);
+  ::close(fd);
 }
 
 TEST(ForwardRelay, TenThousandConcurrentConnectionsEchoIntact) {

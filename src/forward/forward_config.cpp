@@ -154,6 +154,17 @@ Result<ForwardRule> parse_rule_table(std::string_view file, const toml::table& t
 
 Result<ForwardConfig> parse_forward_config(std::string_view text, std::string_view file_name,
                                            const RuleSettings& defaults) {
+  // toml++ 3.3 (Debian 12) reaches __builtin_unreachable on some non-ASCII characters
+  // (is_non_ascii_horizontal_whitespace; found by fuzz/fuzz_parsers): rule files are
+  // addresses, ports and names, so non-ASCII bytes are refused before the parser sees them.
+  std::size_t line = 1;
+  for (const char c : text) {
+    if (c == '\n') ++line;
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      return make_error(
+          fmt::format("{}:{}: non-ASCII byte: rule files must be ASCII", file_name, line));
+    }
+  }
   toml::table root;
   try {
     root = toml::parse(text, file_name);

@@ -114,6 +114,7 @@ TEST(ForwardConfig, ErrorsNameFileLineAndKey) {
       {"drain = \"soon\"\n", "rules.toml:1: drain"},
       {"max_conns = -1\n", "max_conns"},
       {"[[rule]]\nlisten = 80\ntarget = \"a:1,b:1\"\n", "one target per string"},
+      {"# ok\nlisten = 127.0.\xd0\xad\n", "rules.toml:2: non-ASCII byte"},
   };
   for (const auto& [text, needle] : cases) {
     const auto config = parse_forward_config(text, "rules.toml", {});

@@ -115,6 +115,7 @@ TEST(ForwardConfig, ErrorsNameFileLineAndKey) {
       {"max_conns = -1\n", "max_conns"},
       {"[[rule]]\nlisten = 80\ntarget = \"a:1,b:1\"\n", "one target per string"},
       {"# ok\nlisten = 127.0.\xd0\xad\n", "rules.toml:2: non-ASCII byte"},
+      {"\n  [++a:\n", "rules.toml:2: malformed table header"},
   };
   for (const auto& [text, needle] : cases) {
     const auto config = parse_forward_config(text, "rules.toml", {});

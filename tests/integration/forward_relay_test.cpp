@@ -171,7 +171,8 @@ TEST(ForwardRelay, UpstreamKilledMidTransferClosesTheClientWithin100ms) {
   ::close(fd);
   EXPECT_NE(error, ETIMEDOUT);
   const auto reaction_ms = std::chrono::duration<double, std::milli>(closed - killed).count();
-  EXPECT_LT(reaction_ms, 100.0);
+  // 100 ms in the release run; sanitizers slow every step about threefold.
+  EXPECT_LT(reaction_ms, static_cast<double>(scaled(100, 300)));
 }
 
 // Resident memory of a process and its children, in KiB.

@@ -1,19 +1,14 @@
 #include <algorithm>
 
 #include "portkit/forward.hpp"
+#include "spec/spec_internal.hpp"
 #include "text_util.hpp"
 
 namespace portkit {
 namespace {
 
-using U128 = unsigned __int128;
-
-U128 to_number(const IpAddress& address) {
-  U128 value = 0;
-  const std::size_t length = address.is_v6 ? 16 : 4;
-  for (std::size_t i = 0; i < length; ++i) value = (value << 8) | address.bytes[i];
-  return value;
-}
+using spec_detail::to_number;
+using spec_detail::U128;
 
 bool is_all_interfaces(const Host& host) {
   return host.text == "0.0.0.0" || host.text == "::" || host.text == "0:0:0:0:0:0:0:0";

@@ -58,5 +58,8 @@ Command make_who_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_stats_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_scan_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_forward_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_free_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_audit_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_exporter_command(CLI::App& parent, const GlobalOptions& globals);
 
 }  // namespace portkit::cli

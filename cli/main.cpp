@@ -13,7 +13,8 @@ namespace portkit::cli {
 namespace {
 
 constexpr const char* kDescription =
-    "portkit: every port task in one tool (ports, ranges, local sockets, reachability, scans).\n"
+    "portkit: every port task in one tool (ports, ranges, local sockets, reachability, scans,\n"
+    "forwarding, audits, metrics).\n"
     "Run `portkit COMMAND --help` for a command's options and examples.";
 
 // The first word that is not an option (nor the value of --color): the command's name.
@@ -56,17 +57,28 @@ int run(int argc, char** argv) {
       "  portkit wait db:5432 -- ./start-app\n"
       "  portkit listen 8080 --mode http\n"
       "  portkit forward 8080 127.0.0.1:3000\n"
+      "  portkit free --near 3000           a free port for a dev server\n"
+      "  portkit audit --compose docker-compose.yml\n"
+      "  portkit exporter                   Prometheus metrics on 127.0.0.1:9163\n"
       "  portkit quiz --count 10\n"
       "Exit codes: 0 ok, 1 negative answer (not found), 2 bad usage or input, 3 runtime failure.");
 
   // Building a command's options costs more than a whole lookup, so when the command is
   // named on the command line only that one is built; help and errors see them all.
   const std::vector<std::pair<std::string_view, CommandFactory>> factories{
-      {"lookup", make_lookup_command}, {"ranges", make_ranges_command},
-      {"ls", make_ls_command},         {"who", make_who_command},
-      {"stats", make_stats_command},   {"check", make_check_command},
-      {"wait", make_wait_command},     {"listen", make_listen_command},
-      {"scan", make_scan_command},     {"forward", make_forward_command},
+      {"lookup", make_lookup_command},
+      {"ranges", make_ranges_command},
+      {"ls", make_ls_command},
+      {"who", make_who_command},
+      {"stats", make_stats_command},
+      {"check", make_check_command},
+      {"wait", make_wait_command},
+      {"listen", make_listen_command},
+      {"scan", make_scan_command},
+      {"forward", make_forward_command},
+      {"free", make_free_command},
+      {"audit", make_audit_command},
+      {"exporter", make_exporter_command},
       {"quiz", make_quiz_command}};
   const auto named = first_command_word(argc, argv);
   const bool known = std::any_of(factories.begin(), factories.end(),

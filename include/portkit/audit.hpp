@@ -1,0 +1,90 @@
+#pragma once
+// `audit`: exposure findings over this host's sockets and over compose / Kubernetes port
+// plans. Rules live in one table with stable ids, so a finding can be silenced by id.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "portkit/ranges.hpp"
+#include "portkit/registry.hpp"
+#include "portkit/result.hpp"
+#include "portkit/sockets.hpp"
+
+namespace portkit {
+
+enum class Severity : std::uint8_t { info, low, medium, high, critical };
+std::string_view severity_name(Severity severity);
+std::optional<Severity> parse_severity(std::string_view text);
+
+struct AuditRule {
+  std::string_view id;
+  Severity severity;  // the usual severity; a finding may raise or lower it (see `why`)
+  std::string_view title;
+  std::string_view why;
+  std::string_view fix;
+};
+
+std::span<const AuditRule> audit_rules();
+const AuditRule* find_audit_rule(std::string_view id);
+
+struct Finding {
+  const AuditRule* rule = nullptr;
+  Severity severity = Severity::info;
+  std::string subject;  // "tcp 0.0.0.0:6379 (redis)", "docker-compose.yml service db"
+  std::string detail;   // what exactly was seen
+  std::string process;  // "1234 redis-server", when known
+  std::string file;     // manifest findings
+  int line = 0;
+  std::optional<std::uint16_t> port;
+};
+
+// What the auditor knows about ports beyond the knowledge base: --map PORT=SERVICE.
+using ServiceMap = std::unordered_map<std::uint16_t, const CuratedEntry*>;
+// "40123=redis" or "40123/tcp=redis": the service is a knowledge-base name or alias.
+Result<std::pair<std::uint16_t, const CuratedEntry*>> parse_service_mapping(std::string_view text);
+
+// The service a port means to the auditor: the map first, then the knowledge base.
+const CuratedEntry* audited_service(std::uint16_t port, Proto proto, const ServiceMap& map);
+// Databases, caches, search engines, message brokers, etcd: internal-only services.
+bool is_datastore(const CuratedEntry& entry);
+
+struct AuditSettings {
+  ServiceMap map;
+  std::vector<std::string> ignore;  // rule ids
+  double pressure_threshold = 0.5;  // of the ephemeral range, per destination
+};
+
+// Pure: findings over a socket listing (rows with owners) and its stats.
+std::vector<Finding> audit_sockets(std::span<const SocketRow> rows, const SocketStats& stats,
+                                   const HostPortConfig& host, const AuditSettings& settings);
+
+// Drops ignored rules; sorts by severity (highest first), then file, line, subject.
+void finalize_findings(std::vector<Finding>& findings, const AuditSettings& settings);
+
+// Audit config file (TOML): ignore = ["id", ...], fail_on = "medium",
+// [map] 40123 = "redis". Values are merged into `settings`; fail_on is returned when set.
+Result<std::optional<Severity>> parse_audit_config(std::string_view text, const std::string& path,
+                                                   AuditSettings& settings);
+Result<std::optional<Severity>> read_audit_config(const std::string& path, AuditSettings& settings);
+
+}  // namespace portkit
+
+namespace portkit {
+
+struct AuditRequest {
+  bool host = true;  // the live host's sockets; the files are audited either way
+  std::vector<std::string> compose_files;
+  std::vector<std::string> k8s_files;
+  AuditSettings settings;
+  InventoryBackend backend = InventoryBackend::automatic;
+};
+
+// Reads the inventory (with owners) and the files, runs every rule, drops ignored ones and
+// sorts. A file that cannot be read or is not YAML is an error naming it.
+Result<std::vector<Finding>> run_audit(const AuditRequest& request);
+
+}  // namespace portkit

@@ -1,0 +1,48 @@
+#pragma once
+// `exporter`: serves render_metrics() at /metrics over HTTP (civetweb), collecting fresh
+// values per scrape with a cache of `min_interval`.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "portkit/audit.hpp"
+#include "portkit/metrics.hpp"
+#include "portkit/probe.hpp"
+#include "portkit/spec.hpp"
+
+namespace portkit {
+
+struct ExporterOptions {
+  Endpoint listen;  // numeric address; port 0 lets the kernel choose
+  std::chrono::milliseconds min_interval{1000};
+  std::vector<std::string> probe_texts;  // --probe as given, in the same order as probes
+  std::vector<Endpoint> probes;
+  ProbeOptions probe_options;
+  MetricsLimits limits;
+  AuditSettings audit;
+  InventoryBackend backend = InventoryBackend::automatic;
+};
+
+// One collection: inventory, owners of listening sockets, stats, audit rules and probes.
+Result<std::string> collect_metrics(const ExporterOptions& options, std::uint64_t collections);
+
+class Exporter {
+ public:
+  static Result<std::unique_ptr<Exporter>> start(const ExporterOptions& options);
+  ~Exporter();
+  Exporter(const Exporter&) = delete;
+  Exporter& operator=(const Exporter&) = delete;
+
+  [[nodiscard]] std::uint16_t port() const;  // the bound port
+  // The body a scrape now gets (from the cache when it is younger than min_interval).
+  Result<std::string> scrape();
+
+  struct State;
+
+ private:
+  explicit Exporter(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace portkit

@@ -1,0 +1,74 @@
+// `audit` end to end: inventory, files, rules.
+#include <fmt/format.h>
+
+#include "portkit/audit.hpp"
+#include "portkit/manifest.hpp"
+#include "sys/file.hpp"
+
+namespace portkit {
+namespace {
+
+std::vector<ListeningPort> listening_ports(const SocketListing& listing) {
+  std::vector<ListeningPort> ports;
+  for (const auto& row : listing.rows) {
+    const bool listening = row.socket.proto == Proto::tcp ? row.socket.state == SocketState::listen
+                                                          : row.socket.state == SocketState::close;
+    if (!listening) continue;
+    std::string owner;
+    if (!row.processes.empty())
+      owner = fmt::format("{} {}", row.processes.front()->pid, row.processes.front()->command);
+    ports.push_back({row.socket.proto, row.socket.local_port, std::move(owner)});
+  }
+  return ports;
+}
+
+template <class Plan, class Parse>
+Result<std::vector<Plan>> read_plans(const std::vector<std::string>& files, Parse parse) {
+  std::vector<Plan> plans;
+  for (const auto& file : files) {
+    auto text = sys::read_text_file(file);
+    if (!text) return make_error(fmt::format("{}: {}", file, text.error().message));
+    auto plan = parse(*text, file);
+    if (!plan) return plan.error();
+    plans.push_back(std::move(plan).value());
+  }
+  return plans;
+}
+
+}  // namespace
+
+Result<std::vector<Finding>> run_audit(const AuditRequest& request) {
+  ListOptions options;
+  options.query.backend = request.backend;
+  options.filter.all_states = true;  // pressure counts connected and TIME_WAIT sockets too
+  options.owners = true;
+  auto listing = list_sockets(options);
+  if (!listing) return listing.error();
+
+  std::vector<Finding> findings;
+  const auto host = read_host_port_config();
+  if (request.host) {
+    std::vector<SocketRecord> records;
+    records.reserve(listing->rows.size());
+    for (const auto& row : listing->rows) records.push_back(row.socket);
+    const auto stats = compute_stats(records, host, 16);
+    findings = audit_sockets(listing->rows, stats, host, request.settings);
+  }
+  const auto listening = listening_ports(*listing);
+  if (!request.compose_files.empty()) {
+    auto plans = read_plans<ComposePlan>(request.compose_files, parse_compose);
+    if (!plans) return plans.error();
+    auto more = audit_compose(*plans, listening, request.settings);
+    findings.insert(findings.end(), more.begin(), more.end());
+  }
+  if (!request.k8s_files.empty()) {
+    auto plans = read_plans<K8sPlan>(request.k8s_files, parse_k8s);
+    if (!plans) return plans.error();
+    auto more = audit_k8s(*plans, listening, request.settings);
+    findings.insert(findings.end(), more.begin(), more.end());
+  }
+  finalize_findings(findings, request.settings);
+  return findings;
+}
+
+}  // namespace portkit

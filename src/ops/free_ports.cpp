@@ -1,0 +1,152 @@
+#include "portkit/free_ports.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "portkit/registry.hpp"
+
+namespace portkit {
+
+void SocketHolder::close_all() {
+  for (const int fd : fds_) ::close(fd);
+  fds_.clear();
+}
+
+std::vector<std::uint16_t> free_port_candidates(const FreeQuery& query, const HostPortConfig& host,
+                                                std::mt19937_64& random) {
+  const bool default_range = query.ranges.empty();
+  const std::vector<PortRange> ranges =
+      default_range ? std::vector<PortRange>{{1024, 65535}} : query.ranges;
+  std::vector<bool> seen(65536, false);
+  std::vector<std::uint16_t> ports;
+  const ProtoMask wanted = (query.tcp ? kProtoTcp : 0) | (query.udp ? kProtoUdp : 0);
+  for (const auto range : ranges) {
+    for (std::uint32_t port = std::max<std::uint32_t>(range.low, 1); port <= range.high; ++port) {
+      const auto p = static_cast<std::uint16_t>(port);
+      if (seen[p]) continue;
+      seen[p] = true;
+      if (host.is_reserved(p)) continue;
+      if (default_range && host.in_ephemeral(p)) continue;
+      if (query.skip_known_services && !registry::curated_for_port(p, wanted).empty()) continue;
+      ports.push_back(p);
+    }
+  }
+  if (query.near) {
+    const int near = *query.near;
+    std::stable_sort(ports.begin(), ports.end(), [near](std::uint16_t a, std::uint16_t b) {
+      return std::abs(int{a} - near) < std::abs(int{b} - near);
+    });
+  } else if (query.order == FreeOrder::random) {
+    std::shuffle(ports.begin(), ports.end(), random);
+  } else {
+    std::sort(ports.begin(), ports.end());
+  }
+  return ports;
+}
+
+namespace {
+
+struct BindAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  bool v6_only = false;
+};
+
+// No address given: [::] dual-stack, which conflicts with any IPv4 or IPv6 use of the port;
+// 0.0.0.0 when the host has IPv6 off.
+std::vector<BindAddress> bind_addresses(const std::optional<IpAddress>& address, std::uint16_t port,
+                                        bool ipv6_available) {
+  BindAddress bind;
+  if (address && !address->is_v6) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&bind.storage);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    std::memcpy(&v4->sin_addr, address->bytes.data(), 4);
+    bind.length = sizeof(sockaddr_in);
+    return {bind};
+  }
+  if (!address && !ipv6_available) {
+    auto* v4 = reinterpret_cast<sockaddr_in*>(&bind.storage);
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(port);
+    v4->sin_addr.s_addr = htonl(INADDR_ANY);
+    bind.length = sizeof(sockaddr_in);
+    return {bind};
+  }
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&bind.storage);
+  v6->sin6_family = AF_INET6;
+  v6->sin6_port = htons(port);
+  if (address) std::memcpy(&v6->sin6_addr, address->bytes.data(), 16);
+  bind.length = sizeof(sockaddr_in6);
+  bind.v6_only = address.has_value();
+  return {bind};
+}
+
+// A bound socket, or -1 with errno set.
+int bind_socket(const BindAddress& address, int type) {
+  const int fd = ::socket(address.storage.ss_family, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (address.storage.ss_family == AF_INET6) {
+    const int v6_only = address.v6_only ? 1 : 0;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6_only, sizeof v6_only);
+  }
+  if (::bind(fd, reinterpret_cast<const sockaddr*>(&address.storage), address.length) != 0) {
+    const int saved = errno;
+    ::close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+bool ipv6_available() {
+  const int fd = ::socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+}  // namespace
+
+Result<FreeResult> find_free_ports(const FreeQuery& query, const HostPortConfig& host, bool hold) {
+  std::random_device seed;
+  std::mt19937_64 random(seed());
+  FreeResult result;
+  const bool has_v6 = ipv6_available();
+  for (const auto port : free_port_candidates(query, host, random)) {
+    if (result.ports.size() >= query.count) break;
+    ++result.tried;
+    FreePort found{port, {}};
+    bool all_bound = true;
+    for (const auto& address : bind_addresses(query.address, port, has_v6)) {
+      for (const int type : {SOCK_STREAM, SOCK_DGRAM}) {
+        if ((type == SOCK_STREAM && !query.tcp) || (type == SOCK_DGRAM && !query.udp)) continue;
+        const int fd = bind_socket(address, type);
+        if (fd < 0) {
+          if (errno == EADDRINUSE || errno == EACCES) {
+            all_bound = false;
+            break;
+          }
+          if (errno == EADDRNOTAVAIL)
+            return make_error("cannot bind to that address: it is not on this host", errno);
+          if (errno == EMFILE || errno == ENFILE)
+            return make_error("out of file descriptors while holding ports", errno);
+          return make_error(std::string("bind failed: ") + std::strerror(errno), errno);
+        }
+        found.holder.add(fd);
+      }
+      if (!all_bound) break;
+    }
+    if (!all_bound) continue;
+    if (!hold) found.holder.close_all();
+    result.ports.push_back(std::move(found));
+  }
+  return result;
+}
+
+}  // namespace portkit

@@ -1,0 +1,25 @@
+#pragma once
+// yaml-cpp helpers shared by the compose and Kubernetes readers: exceptions become errors
+// naming file and line, and scalars become ports without throwing.
+#include <yaml-cpp/yaml.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "portkit/result.hpp"
+
+namespace portkit {
+
+// All documents of a YAML stream; an error names the file and line.
+Result<std::vector<YAML::Node>> load_yaml_documents(std::string_view text, const std::string& file);
+
+int yaml_line(const YAML::Node& node);               // 1-based; 0 when unknown
+std::string yaml_flow_text(const YAML::Node& node);  // short text of a node, for reports
+std::optional<std::uint16_t> parse_manifest_port(std::string_view text);  // 1-65535, digits only
+// A scalar node as a port; nullopt when it is not one.
+std::optional<std::uint16_t> yaml_port(const YAML::Node& node);
+
+}  // namespace portkit

@@ -10,6 +10,7 @@
 #include "portkit/inventory.hpp"
 #include "portkit/listen.hpp"
 #include "portkit/lookup.hpp"
+#include "portkit/manifest.hpp"
 #include "portkit/probe.hpp"
 #include "portkit/quiz.hpp"
 #include "portkit/ranges.hpp"
@@ -173,11 +174,52 @@ void fuzz_forward(std::string_view text) {
   }
 }
 
+// Compose and Kubernetes files, compose port strings, the audit config and --map values.
+// Bad entries must come back as problems with a line, never as a crash.
+void fuzz_manifests(std::uint8_t which, std::string_view text) {
+  switch (which % 4) {
+    case 0:
+      if (const auto plan = portkit::parse_compose(text, "fuzz.yml")) {
+        for (const auto& port : plan->ports) {
+          require(port.container_ports.low >= 1 &&
+                  port.container_ports.low <= port.container_ports.high);
+          if (port.host_ports) require(port.host_ports->low >= 1);
+        }
+        for (const auto& problem : plan->problems) require(!problem.message.empty());
+        (void)portkit::audit_compose({*plan}, {}, {});
+      }
+      break;
+    case 1:
+      if (const auto plan = portkit::parse_k8s(text, "fuzz.yaml")) {
+        for (const auto& problem : plan->problems) require(!problem.message.empty());
+        (void)portkit::audit_k8s({*plan}, {}, {});
+      }
+      break;
+    case 2:
+      if (const auto port = portkit::parse_compose_port(text))
+        require(port->container_ports.low >= 1);
+      (void)portkit::parse_service_mapping(text);
+      break;
+    default: {
+      portkit::AuditSettings settings;
+      (void)portkit::parse_audit_config(text, "fuzz.toml", settings);
+      for (const auto& id : settings.ignore) require(portkit::find_audit_rule(id) != nullptr);
+      break;
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  // A first byte from 0xf0 up selects the manifest readers; below it, the older parsers keep
+  // the selector (data[0] % 8) their corpus and regression files were written for.
+  if (data[0] >= 0xf0) {
+    fuzz_manifests(data[0], text);
+    return 0;
+  }
   switch (data[0] % 8) {
     case 0:
       fuzz_port_spec(text);

@@ -46,18 +46,20 @@ class K8sReader {
       }
       return;
     }
-    const std::string name = scalar_or_empty(document["metadata"]["name"]);
+    const std::string name = scalar_or_empty(yaml_child(yaml_child(document, "metadata"), "name"));
     const auto spec = document["spec"];
     if (!spec || !spec.IsMap()) return;
     if (kind == "Service") {
       read_service(document, name, spec);
     } else if (kind == "Pod") {
-      read_pod_spec(document, kind, name, string_map(document["metadata"]["labels"]), spec);
+      read_pod_spec(document, kind, name,
+                    string_map(yaml_child(yaml_child(document, "metadata"), "labels")), spec);
     } else if (kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" ||
                kind == "ReplicaSet" || kind == "Job" || kind == "ReplicationController") {
       read_template(document, kind, name, spec["template"]);
     } else if (kind == "CronJob") {
-      read_template(document, kind, name, spec["jobTemplate"]["spec"]["template"]);
+      read_template(document, kind, name,
+                    yaml_child(yaml_child(yaml_child(spec, "jobTemplate"), "spec"), "template"));
     }
   }
 
@@ -72,7 +74,8 @@ class K8sReader {
     if (!pod_template || !pod_template.IsMap()) return;
     const auto spec = pod_template["spec"];
     if (!spec || !spec.IsMap()) return;
-    read_pod_spec(document, kind, name, string_map(pod_template["metadata"]["labels"]), spec);
+    read_pod_spec(document, kind, name,
+                  string_map(yaml_child(yaml_child(pod_template, "metadata"), "labels")), spec);
   }
 
   void read_pod_spec(const YAML::Node& document, const std::string& kind, const std::string& name,

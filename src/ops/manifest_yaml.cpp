@@ -48,6 +48,12 @@ std::optional<std::uint16_t> parse_manifest_port(std::string_view text) {
   return static_cast<std::uint16_t>(value);
 }
 
+YAML::Node yaml_child(const YAML::Node& node, const char* key) {
+  if (!node || !node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  const auto child = node[key];
+  return child ? child : YAML::Node(YAML::NodeType::Undefined);
+}
+
 std::optional<std::uint16_t> yaml_port(const YAML::Node& node) {
   if (!node || !node.IsScalar()) return std::nullopt;
   return parse_manifest_port(node.Scalar());

@@ -19,6 +19,9 @@ Result<std::vector<YAML::Node>> load_yaml_documents(std::string_view text, const
 int yaml_line(const YAML::Node& node);               // 1-based; 0 when unknown
 std::string yaml_flow_text(const YAML::Node& node);  // short text of a node, for reports
 std::optional<std::uint16_t> parse_manifest_port(std::string_view text);  // 1-65535, digits only
+// node[key] when node is a mapping that has key; else an undefined node. yaml-cpp throws when
+// a missing child is indexed again, so nested lookups go through this.
+YAML::Node yaml_child(const YAML::Node& node, const char* key);
 // A scalar node as a port; nullopt when it is not one.
 std::optional<std::uint16_t> yaml_port(const YAML::Node& node);
 

@@ -1,0 +1,299 @@
+#include "portkit/manifest.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+#include <set>
+
+namespace portkit {
+namespace {
+
+using RuleAtLine = std::pair<std::string, int>;
+
+std::multiset<RuleAtLine> rules_at_lines(const std::vector<Finding>& findings) {
+  std::multiset<RuleAtLine> out;
+  for (const auto& finding : findings) out.emplace(finding.rule->id, finding.line);
+  return out;
+}
+
+TEST(ComposePort, ShortSyntaxForms) {
+  auto port = parse_compose_port("3000");
+  ASSERT_TRUE(port.ok());
+  EXPECT_FALSE(port->host_ports);
+  EXPECT_EQ(port->container_ports, (PortRange{3000, 3000}));
+
+  port = parse_compose_port("127.0.0.1:5432:5432");
+  ASSERT_TRUE(port.ok());
+  EXPECT_EQ(port->host_ip, "127.0.0.1");
+  EXPECT_EQ(port->host_ports, (PortRange{5432, 5432}));
+
+  port = parse_compose_port("8000-8001:80-81/udp");
+  ASSERT_TRUE(port.ok());
+  EXPECT_EQ(port->proto, Proto::udp);
+  EXPECT_EQ(port->host_ports, (PortRange{8000, 8001}));
+  EXPECT_EQ(port->container_ports, (PortRange{80, 81}));
+
+  port = parse_compose_port("[::1]:8443:443");
+  ASSERT_TRUE(port.ok());
+  EXPECT_EQ(port->host_ip, "::1");
+
+  port = parse_compose_port("127.0.0.1::80");  // a random host port on loopback
+  ASSERT_TRUE(port.ok());
+  EXPECT_FALSE(port->host_ports);
+  EXPECT_EQ(port->host_ip, "127.0.0.1");
+
+  port = parse_compose_port("9000-9010:80");  // the engine picks one host port of the range
+  ASSERT_TRUE(port.ok());
+}
+
+TEST(ComposePort, MalformedFormsNameTheProblem) {
+  for (const char* text :
+       {"", ":", "80:80:80:80", "http:80", "70000:80", "0:80", "80:80/sctpx", "8081-8083:80-81",
+        "90-80:80", "::1:80:80", "[::1]80:80", "[::1]:80", "a:80:80:80", ":80:80"}) {
+    const auto port = parse_compose_port(text);
+    EXPECT_FALSE(port.ok()) << text;
+    if (!port.ok()) {
+      EXPECT_FALSE(port.error().message.empty());
+    }
+  }
+}
+
+TEST(ComposeFile, FindingsWithLines) {
+  const auto plan = parse_compose(R"(services:
+  db:
+    image: mysql:8
+    ports:
+      - "3306:3306"
+  web:
+    ports:
+      - "80:80"
+      - "8080:8080"
+  api:
+    ports:
+      - 8080:3000
+  cache:
+    ports: ["6379"]
+  metrics:
+    ports:
+      - target: 9000
+        published: 9000
+        protocol: udp
+      - target: 9000
+        published: "9000"
+)",
+                                  "compose.yml");
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_TRUE(plan->problems.empty());
+  const auto findings = audit_compose({*plan}, {{Proto::tcp, 8080, "7 nginx"}}, {});
+  EXPECT_EQ(rules_at_lines(findings), (std::multiset<RuleAtLine>{{"datastore-published", 5},
+                                                                 {"privileged-host-port", 8},
+                                                                 {"host-port-in-use", 9},
+                                                                 {"duplicate-host-port", 12},
+                                                                 {"host-port-in-use", 12},
+                                                                 {"datastore-published", 14}}));
+  for (const auto& finding : findings) EXPECT_EQ(finding.file, "compose.yml");
+}
+
+TEST(ComposeFile, LoopbackAndSpecificAddressesDoNotClashWithEachOther) {
+  const auto plan = parse_compose(R"(services:
+  a: {ports: ["127.0.0.1:8080:80"]}
+  b: {ports: ["127.0.0.2:8080:80"]}
+  c: {ports: ["8080:80"]}
+)",
+                                  "c.yml");
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(rules_at_lines(audit_compose({*plan}, {}, {})),
+            (std::multiset<RuleAtLine>{{"duplicate-host-port", 4}}));
+}
+
+TEST(ComposeFile, MalformedEntriesAreProblemsNotFailures) {
+  const auto plan = parse_compose(R"(services:
+  web:
+    ports:
+      - "80:80:80:80"
+      - ["nested"]
+      - target: 443
+        published: "x"
+      - {published: 80}
+      - "127.0.0.1:8082:82"
+  worker:
+    ports: "8000:8000"
+)",
+                                  "m.yml");
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->ports.size(), 1u);
+  std::vector<int> lines;
+  for (const auto& problem : plan->problems) lines.push_back(problem.line);
+  EXPECT_EQ(lines, (std::vector<int>{4, 5, 6, 8, 11}));
+  EXPECT_EQ(plan->problems[0].owner, "web");
+}
+
+TEST(ComposeFile, InterpolatesFromTheEnvironment) {
+  ::setenv("PORTKIT_TEST_WEB_PORT", "18080", 1);
+  ::unsetenv("PORTKIT_TEST_UNSET");
+  const auto plan = parse_compose(R"(services:
+  web: {ports: ["${PORTKIT_TEST_WEB_PORT}:80", "${PORTKIT_TEST_UNSET:-19090}:90"]}
+)",
+                                  "i.yml");
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->ports.size(), 2u);
+  EXPECT_EQ(plan->ports[0].host_ports->low, 18080);
+  EXPECT_EQ(plan->ports[1].host_ports->low, 19090);
+}
+
+TEST(ComposeFile, NotYamlIsAnErrorWithALine) {
+  const auto plan = parse_compose("services:\n  web:\n    ports: [\n", "bad.yml");
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.error().message.rfind("bad.yml:", 0), 0u) << plan.error().message;
+  EXPECT_FALSE(parse_compose("- a\n- b\n", "list.yml").ok());
+  EXPECT_TRUE(parse_compose("", "empty.yml").ok());
+}
+
+TEST(K8sManifest, ServicesAndWorkloads) {
+  const auto plan = parse_k8s(R"(apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  type: NodePort
+  selector: {app: web}
+  ports:
+    - {port: 80, targetPort: 8000, nodePort: 8080}
+    - {port: 81, targetPort: http, nodePort: 30081}
+    - {port: 8080}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    metadata: {labels: {app: web, tier: front}}
+    spec:
+      containers:
+        - name: web
+          ports:
+            - {containerPort: 8080, name: http, hostPort: 80}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly}
+spec:
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          containers:
+            - ports: [{containerPort: 9000, hostPort: 9000}]
+)",
+                              "app.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  ASSERT_EQ(plan->services.size(), 1u);
+  ASSERT_EQ(plan->workloads.size(), 2u);
+  EXPECT_EQ(plan->workloads[0].labels.at("tier"), "front");
+  EXPECT_EQ(plan->workloads[1].kind, "CronJob");
+  EXPECT_EQ(rules_at_lines(audit_k8s({*plan}, {}, {})),
+            (std::multiset<RuleAtLine>{{"nodeport-out-of-range", 8},
+                                       {"target-port-mismatch", 8},
+                                       {"privileged-host-port", 22}}));
+}
+
+TEST(K8sManifest, DatastoreOnHostPortOrNodePortService) {
+  const auto plan = parse_k8s(R"(kind: Pod
+metadata: {name: pg, labels: {app: pg}}
+spec:
+  containers:
+    - ports:
+        - {containerPort: 5432, hostPort: 5432}
+        - {containerPort: 6379, hostPort: 6379, hostIP: 127.0.0.1}
+---
+kind: Service
+metadata: {name: pg}
+spec:
+  type: LoadBalancer
+  selector: {app: pg}
+  ports: [{port: 5432}]
+---
+kind: Service
+metadata: {name: pg-internal}
+spec:
+  selector: {app: pg}
+  ports: [{port: 5432}]
+)",
+                              "pg.yaml");
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(rules_at_lines(audit_k8s({*plan}, {}, {})),
+            (std::multiset<RuleAtLine>{{"datastore-published", 6}, {"datastore-published", 14}}));
+}
+
+TEST(K8sManifest, TargetPortsAcrossFilesAndDuplicateHostPorts) {
+  const auto services = parse_k8s(R"(kind: Service
+metadata: {name: api}
+spec:
+  selector: {app: api}
+  ports: [{port: 80, targetPort: 3000}]
+)",
+                                  "svc.yaml");
+  const auto pods = parse_k8s(R"(kind: Pod
+metadata: {name: api, labels: {app: api}}
+spec:
+  containers: [{ports: [{containerPort: 3000, hostPort: 18080}]}]
+---
+kind: Pod
+metadata: {name: other}
+spec:
+  containers: [{ports: [{containerPort: 4000, hostPort: 18080}]}]
+)",
+                              "pods.yaml");
+  ASSERT_TRUE(services.ok() && pods.ok());
+  const auto findings = audit_k8s({*services, *pods}, {}, {});
+  ASSERT_EQ(rules_at_lines(findings), (std::multiset<RuleAtLine>{{"duplicate-host-port", 9}}));
+  EXPECT_EQ(findings[0].file, "pods.yaml");
+}
+
+TEST(K8sManifest, MalformedPortsAreProblems) {
+  const auto plan = parse_k8s(R"(kind: Service
+metadata: {name: broken}
+spec:
+  ports:
+    - port: http
+    - {port: 80, targetPort: 99999}
+    - {port: 81, nodePort: abc}
+    - {port: 82, protocol: ICMP}
+    - {port: 83, protocol: SCTP}
+---
+kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+    - ports:
+        - containerPort: 0
+        - {containerPort: 8080, hostPort: -1}
+        - name: no-number
+---
+just a string document
+)",
+                              "broken.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  std::vector<int> lines;
+  for (const auto& problem : plan->problems) lines.push_back(problem.line);
+  EXPECT_EQ(lines, (std::vector<int>{5, 6, 7, 8, 16, 17, 18}));
+}
+
+TEST(K8sManifest, ListKindAndInvalidYaml) {
+  const auto plan = parse_k8s(R"(kind: List
+items:
+  - kind: Service
+    metadata: {name: a}
+    spec: {type: NodePort, ports: [{port: 80, nodePort: 40000}]}
+)",
+                              "list.yaml");
+  ASSERT_TRUE(plan.ok());
+  EXPECT_EQ(rules_at_lines(audit_k8s({*plan}, {}, {})),
+            (std::multiset<RuleAtLine>{{"nodeport-out-of-range", 5}}));
+  const auto bad = parse_k8s("kind: Service\nspec: {ports: [}\n", "bad.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message.rfind("bad.yaml:", 0), 0u);
+}
+
+}  // namespace
+}  // namespace portkit

@@ -96,9 +96,15 @@ Result<std::string> Exporter::scrape() {
 Result<std::unique_ptr<Exporter>> Exporter::start(const ExporterOptions& options) {
   static std::once_flag library_ready;
   std::call_once(library_ready, [] { mg_init_library(0); });
+  const auto& host = options.listen.host;
+  constexpr unsigned kCivetwebIpv6 = 8;
+  if (host.kind == HostKind::ipv6 && !mg_check_feature(kCivetwebIpv6)) {
+    return make_error("cannot listen on [" + host.text +
+                      "]: the system's civetweb library was built without IPv6; give an IPv4 "
+                      "address (a forward rule can carry IPv6 to it)");
+  }
   auto state = std::make_unique<State>();
   state->options = options;
-  const auto& host = options.listen.host;
   const std::string listening = host.kind == HostKind::ipv6
                                     ? fmt::format("[{}]:{}", host.text, options.listen.port)
                                     : fmt::format("{}:{}", host.text, options.listen.port);

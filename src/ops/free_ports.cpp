@@ -20,6 +20,8 @@ void SocketHolder::close_all() {
 std::vector<std::uint16_t> free_port_candidates(const FreeQuery& query, const HostPortConfig& host,
                                                 std::mt19937_64& random) {
   const bool default_range = query.ranges.empty();
+  // Asked for ports near one inside the ephemeral range, the user has chosen that region.
+  const bool skip_ephemeral = default_range && !(query.near && host.in_ephemeral(*query.near));
   const std::vector<PortRange> ranges =
       default_range ? std::vector<PortRange>{{1024, 65535}} : query.ranges;
   std::vector<bool> seen(65536, false);
@@ -31,7 +33,7 @@ std::vector<std::uint16_t> free_port_candidates(const FreeQuery& query, const Ho
       if (seen[p]) continue;
       seen[p] = true;
       if (host.is_reserved(p)) continue;
-      if (default_range && host.in_ephemeral(p)) continue;
+      if (skip_ephemeral && host.in_ephemeral(p)) continue;
       if (query.skip_known_services && !registry::curated_for_port(p, wanted).empty()) continue;
       ports.push_back(p);
     }

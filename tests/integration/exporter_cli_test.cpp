@@ -1,0 +1,224 @@
+// `portkit exporter`: its exposition checked by promtool, scraped by a real Prometheus server
+// and compared, through Prometheus' HTTP API, with what `portkit ls --json` says.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <thread>
+
+#include "ops_support.hpp"
+#include "process.hpp"
+
+namespace portkit {
+namespace {
+
+using nlohmann::json;
+using namespace testing_support;
+
+int started_port(BackgroundProcess& exporter) {
+  const auto line = exporter.read_line(10000);
+  if (line.empty()) return 0;
+  return json::parse(line)["port"].get<int>();
+}
+
+ProcessResult http_get(const std::string& url, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv{"curl", "-s", "--max-time", "10"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  argv.push_back(url);
+  return run_process(argv);
+}
+
+TEST(ExporterCli, PromtoolAcceptsTheExposition) {
+  const HeldSocket listener("127.0.0.1", 0);
+  const auto once = run_portkit(
+      {"exporter", "--once", "--probe", "127.0.0.1:" + std::to_string(listener.port())});
+  ASSERT_EQ(once.exit_code, 0) << once.err;
+  const auto lint = run_process({"promtool", "check", "metrics"}, once.out);
+  EXPECT_EQ(lint.exit_code, 0) << lint.out << lint.err;
+  EXPECT_NE(once.out.find("port=\"" + std::to_string(listener.port()) + "\""), std::string::npos);
+  EXPECT_NE(once.out.find("portkit_probe_success{endpoint=\"127.0.0.1:" +
+                          std::to_string(listener.port()) + "\",proto=\"tcp\"} 1"),
+            std::string::npos);
+}
+
+TEST(ExporterCli, ServesMetricsReadOnly) {
+  for (const std::string listen : {"127.0.0.1:0"}) {
+    BackgroundProcess exporter({PORTKIT_BINARY, "exporter", "--listen", listen, "--json"});
+    const int port = started_port(exporter);
+    ASSERT_GT(port, 0) << listen;
+    const std::string base = listen[0] == '[' ? "http://[::1]:" : "http://127.0.0.1:";
+    const auto metrics = http_get(base + std::to_string(port) + "/metrics", {"-i"});
+    EXPECT_NE(metrics.out.find("200 OK"), std::string::npos) << metrics.out.substr(0, 200);
+    EXPECT_NE(metrics.out.find("text/plain; version=0.0.4"), std::string::npos);
+    EXPECT_NE(metrics.out.find("portkit_sockets{"), std::string::npos);
+    const auto code = [&](const std::vector<std::string>& args, const std::string& path) {
+      std::vector<std::string> extra{"-o", "/dev/null", "-w", "%{http_code}"};
+      extra.insert(extra.end(), args.begin(), args.end());
+      return http_get(base + std::to_string(port) + path, extra).out;
+    };
+    EXPECT_EQ(code({}, "/nothing"), "404");
+    EXPECT_EQ(code({"-X", "POST"}, "/metrics"), "405");
+    EXPECT_EQ(code({}, "/"), "200");
+    exporter.signal(SIGTERM);
+    EXPECT_EQ(exporter.wait(), 0);
+  }
+}
+
+TEST(ExporterCli, ScrapesWithinMinIntervalShareOneCollection) {
+  BackgroundProcess exporter(
+      {PORTKIT_BINARY, "exporter", "--listen", "127.0.0.1:0", "--json", "--min-interval", "1h"});
+  const int port = started_port(exporter);
+  ASSERT_GT(port, 0);
+  const auto url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  const auto first = http_get(url).out;
+  const HeldSocket later("127.0.0.1", 0);  // not seen until the cache expires
+  const auto second = http_get(url).out;
+  EXPECT_EQ(first, second);
+  EXPECT_NE(first.find("portkit_collections_total 1\n"), std::string::npos);
+  EXPECT_EQ(second.find("port=\"" + std::to_string(later.port()) + "\""), std::string::npos);
+}
+
+TEST(ExporterCli, BadFlagsAreExitTwo) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"exporter", "--listen", "nowhere"},
+                                             {"exporter", "--listen", "example.com:9163"},
+                                             {"exporter", "--probe", "db"},
+                                             {"exporter", "--min-interval", "soon"}}) {
+    const auto result = run_portkit(args);
+    EXPECT_EQ(result.exit_code, 2) << args[2] << ": " << result.err;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+  }
+  // Debian's civetweb has no IPv6: said plainly, not "failed to set up ports".
+  // (A civetweb with IPv6 would serve until `timeout` stops it: exit 124.)
+  const auto v6 = run_process({"timeout", "2", PORTKIT_BINARY, "exporter", "--listen", "[::1]:0"});
+  if (v6.exit_code != 124) {
+    EXPECT_EQ(v6.exit_code, 3);
+    EXPECT_NE(v6.err.find("IPv6"), std::string::npos) << v6.err;
+  }
+  const HeldSocket taken("127.0.0.1", 0);
+  const auto busy =
+      run_portkit({"exporter", "--listen", "127.0.0.1:" + std::to_string(taken.port())});
+  EXPECT_EQ(busy.exit_code, 3) << busy.err;
+}
+
+// ---- a real Prometheus server
+
+class PrometheusServer {
+ public:
+  PrometheusServer(int target_port) {
+    directory_ = ::testing::TempDir() + "portkit-prometheus-" + std::to_string(getpid());
+    std::filesystem::create_directories(directory_ + "/data");
+    std::ofstream(directory_ + "/prometheus.yml")
+        << "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n"
+        << "scrape_configs:\n  - job_name: portkit\n    static_configs:\n"
+        << "      - targets: ['127.0.0.1:" << target_port << "']\n";
+    port_ = free_tcp_port();
+    server_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
+        "prometheus", "--config.file=" + directory_ + "/prometheus.yml",
+        "--storage.tsdb.path=" + directory_ + "/data",
+        "--web.listen-address=127.0.0.1:" + std::to_string(port_), "--log.level=error"});
+  }
+  ~PrometheusServer() {
+    server_.reset();
+    std::filesystem::remove_all(directory_);
+  }
+
+  // The instant-query result vector, or an empty array when Prometheus has nothing yet.
+  json query(const std::string& promql) {
+    const auto result = run_process({"curl", "-s", "--max-time", "5", "-G",
+                                     "http://127.0.0.1:" + std::to_string(port_) + "/api/v1/query",
+                                     "--data-urlencode", "query=" + promql});
+    if (result.exit_code != 0 || result.out.empty()) return json::array();
+    const auto document = json::parse(result.out, nullptr, false);
+    if (document.is_discarded() || document.value("status", "") != "success") return json::array();
+    return document["data"]["result"];
+  }
+
+  // Polls until the query has a result (Prometheus starts, then scrapes every second).
+  json wait_for(const std::string& promql, int timeout_seconds = 60) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto result = query(promql);
+      if (!result.empty()) return result;
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    return json::array();
+  }
+
+ private:
+  std::string directory_;
+  int port_ = 0;
+  std::unique_ptr<BackgroundProcess> server_;
+};
+
+using Listening = std::tuple<std::string, std::string, int, std::string, std::string>;
+
+TEST(ExporterPrometheus, ScrapedByPrometheusAgreesWithLs) {
+  const HeldSocket tcp_all("0.0.0.0", 0);
+  const HeldSocket tcp_local("127.0.0.1", 0);
+  const HeldSocket udp_local("127.0.0.1", 0, SOCK_DGRAM);
+  const int closed = free_tcp_port();
+  const std::set<int> ours{tcp_all.port(), tcp_local.port(), udp_local.port()};
+
+  BackgroundProcess exporter({PORTKIT_BINARY, "exporter", "--listen", "127.0.0.1:0", "--json",
+                              "--min-interval", "0s", "--probe",
+                              "127.0.0.1:" + std::to_string(tcp_local.port()), "--probe",
+                              "127.0.0.1:" + std::to_string(closed)});
+  const int exporter_port = started_port(exporter);
+  ASSERT_GT(exporter_port, 0);
+  PrometheusServer prometheus(exporter_port);
+
+  const auto up = prometheus.wait_for("up{job=\"portkit\"} == 1");
+  ASSERT_FALSE(up.empty()) << "Prometheus never scraped the exporter successfully";
+
+  // Our three sockets as Prometheus stored them: (proto, address, port, exposure, process).
+  std::set<Listening> from_prometheus;
+  for (const auto& series : prometheus.wait_for("portkit_listening_sockets")) {
+    const auto& labels = series["metric"];
+    const int port = std::stoi(labels["port"].get<std::string>());
+    if (!ours.count(port)) continue;
+    from_prometheus.emplace(labels["proto"], labels["address"], port, labels["exposure"],
+                            labels["process"]);
+    EXPECT_EQ(series["value"][1], "1");
+  }
+
+  // ... and as `portkit ls --json` sees them.
+  const auto ls = run_portkit({"ls", "--json"});
+  ASSERT_EQ(ls.exit_code, 0) << ls.err;
+  std::set<Listening> from_ls;
+  const auto listing = json::parse(ls.out);
+  for (const auto& socket : listing["sockets"]) {
+    const int port = socket["local_port"];
+    if (!ours.count(port)) continue;
+    const auto& processes = socket["processes"];
+    from_ls.emplace(socket["proto"], socket["local_address"], port, socket["exposure"],
+                    processes.empty() ? "" : processes[0]["command"].get<std::string>());
+  }
+  EXPECT_EQ(from_ls.size(), 3u);
+  EXPECT_EQ(from_prometheus, from_ls);
+
+  // Counts per state match ls over the same view (only our own listeners are stable here,
+  // so the check is that Prometheus holds at least those).
+  const auto listen_count =
+      prometheus.query("sum(portkit_sockets{proto=\"tcp\",state=\"listen\"})");
+  ASSERT_FALSE(listen_count.empty());
+  EXPECT_GE(std::stoi(listen_count[0]["value"][1].get<std::string>()), 2);
+
+  const auto open = prometheus.query(
+      "portkit_probe_success{endpoint=\"127.0.0.1:" + std::to_string(tcp_local.port()) + "\"}");
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0]["value"][1], "1");
+  const auto refused = prometheus.query(
+      "portkit_probe_success{endpoint=\"127.0.0.1:" + std::to_string(closed) + "\"}");
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0]["value"][1], "0");
+}
+
+}  // namespace
+}  // namespace portkit

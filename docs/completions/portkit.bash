@@ -2,7 +2,7 @@
 _portkit() {
   local cur prev words cword
   _init_completion || return
-  local commands="lookup ranges ls who stats check wait listen scan forward quiz"
+  local commands="lookup ranges ls who stats check wait listen scan forward free audit exporter quiz"
   if [[ $cword -eq 1 ]]; then
     COMPREPLY=($(compgen -W "$commands --color --help --version" -- "$cur"))
     return
@@ -18,12 +18,18 @@ _portkit() {
     wait) COMPREPLY=($(compgen -W "--timeout --interval --attempt-timeout --http --closed --quiet -4 -6 --json --help" -- "$cur")) ;;
     forward) COMPREPLY=($(compgen -W "-c --config --balance --allow --deny --max-conns --idle-timeout --connect-timeout --proxy-protocol --drain --no-splice --pipe-kib -w --workers -v --verbose --json --help" -- "$cur")) ;;
     scan) COMPREPLY=($(compgen -W "-p --ports --top -u --udp -iL --exclude --rate --timeout --min-timeout --max-retries --max-inflight --sequential --banner --open --json -oX -oG -4 -6 --seed --help" -- "$cur")) ;;
+    free) COMPREPLY=($(compgen -W "--range -c --count --proto --near --address --lowest --include-known --hold --json --help" -- "$cur")) ;;
+    audit) COMPREPLY=($(compgen -W "--compose --k8s --host --ignore --map --config --fail-on --rules --procfs --json --help" -- "$cur")) ;;
+    exporter) COMPREPLY=($(compgen -W "--listen --min-interval --probe --probe-timeout --max-listening-series --max-destinations --map --ignore --procfs --once --json --help" -- "$cur")) ;;
     listen) COMPREPLY=($(compgen -W "--mode --banner --bind --count --duration --udp --quiet --json --help" -- "$cur")) ;;
   esac
   case "$prev" in
     --color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")) ;;
     --state) COMPREPLY=($(compgen -W "listen established syn-sent syn-recv fin-wait-1 fin-wait-2 time-wait close-wait last-ack closing closed all connected synchronized bucket big" -- "$cur")) ;;
     --mode|-m) COMPREPLY=($(compgen -W "echo http banner discard" -- "$cur")) ;;
+    --proto) COMPREPLY=($(compgen -W "tcp udp both" -- "$cur")) ;;
+    --fail-on) COMPREPLY=($(compgen -W "info low medium high critical" -- "$cur")) ;;
+    --compose|--k8s|--config) _filedir ;;
   esac
 }
 complete -F _portkit portkit

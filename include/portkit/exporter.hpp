@@ -25,7 +25,9 @@ struct ExporterOptions {
 };
 
 // One collection: inventory, owners of listening sockets, stats, audit rules and probes.
-Result<std::string> collect_metrics(const ExporterOptions& options, std::uint64_t collections);
+// An owner cache carried between collections spares the /proc walk on each scrape.
+Result<std::string> collect_metrics(const ExporterOptions& options, std::uint64_t collections,
+                                    OwnerCache* owner_cache = nullptr);
 
 class Exporter {
  public:

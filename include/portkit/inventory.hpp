@@ -116,6 +116,22 @@ struct Owners {
 // inodes means every socket: the walk can then run before the socket list is known.
 Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found = false);
 
+// Owners remembered between calls (the exporter asks every scrape): a remembered owner is
+// checked with one readlink of its fd, and only sockets that are new or moved cost a walk,
+// which stops once they are all found. Sockets no process holds are remembered as such.
+class OwnerCache {
+ public:
+  struct Location {
+    int pid = 0;
+    int fd = -1;
+  };
+  Owners find(std::span<const std::uint64_t> inodes);
+
+ private:
+  std::unordered_map<std::uint64_t, std::vector<Location>> known_;
+  bool hidden_ = false;
+};
+
 // Container id from /proc/PID/cgroup text (docker, containerd, cri-o, podman); empty if none.
 std::string container_from_cgroup(std::string_view cgroup_text);
 

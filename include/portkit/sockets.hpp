@@ -48,8 +48,9 @@ struct ListOptions {
   // `who`: few sockets wanted, so walk after the dump and stop once each has an owner,
   // instead of collecting every socket's owners on a second core during the dump.
   bool owners_stop_early = false;
-  bool all_netns = false;  // also every other network namespace (needs root)
-  bool numeric = false;    // -n: no service names, numeric users
+  bool all_netns = false;             // also every other network namespace (needs root)
+  OwnerCache* owner_cache = nullptr;  // with owners_stop_early: owners remembered across calls
+  bool numeric = false;               // -n: no service names, numeric users
 };
 
 Result<SocketListing> list_sockets(const ListOptions& options);

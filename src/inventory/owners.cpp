@@ -70,13 +70,20 @@ std::string container_from_cgroup(std::string_view text) {
   return {};
 }
 
-Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found) {
-  Owners owners;
+namespace {
+
+struct Walk {
+  std::unordered_map<std::uint64_t, std::vector<OwnerCache::Location>> found;
+  bool hidden_for_lack_of_privilege = false;
+};
+
+// One pass over /proc/*/fd; the first fd of each (inode, process) is kept.
+Walk walk_fds(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found) {
+  Walk walk;
   const std::unordered_set<std::uint64_t> wanted(wanted_inodes.begin(), wanted_inodes.end());
   std::unordered_set<std::uint64_t> missing = wanted;
-  std::unordered_map<std::uint64_t, std::vector<int>> pids_by_inode;
   const Dir proc(opendir("/proc"));
-  if (!proc) return owners;
+  if (!proc) return walk;
   const int self = getpid();
   while (const auto* entry = readdir(proc.get())) {
     if (stop_when_all_found && !wanted.empty() && missing.empty()) break;
@@ -85,7 +92,7 @@ Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_
     const auto fd_path = "/proc/" + std::string(entry->d_name) + "/fd";
     const Dir fds(opendir(fd_path.c_str()));
     if (!fds) {
-      if (errno == EACCES || errno == EPERM) owners.hidden_for_lack_of_privilege = true;
+      if (errno == EACCES || errno == EPERM) walk.hidden_for_lack_of_privilege = true;
       continue;  // ENOENT: the process ended mid-walk
     }
     const int dir_fd = dirfd(fds.get());
@@ -97,18 +104,30 @@ Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_
       const auto inode = socket_inode(std::string_view(link, static_cast<std::size_t>(length)));
       if (!inode) continue;
       if (!wanted.empty() && !wanted.count(*inode)) continue;
-      auto& pids = pids_by_inode[*inode];
-      if (std::find(pids.begin(), pids.end(), static_cast<int>(*pid)) == pids.end()) {
-        pids.push_back(static_cast<int>(*pid));
+      auto& locations = walk.found[*inode];
+      const int owner = static_cast<int>(*pid);
+      if (std::none_of(locations.begin(), locations.end(),
+                       [&](const auto& location) { return location.pid == owner; })) {
+        const auto fd = parse_decimal(fd_entry->d_name);
+        locations.push_back({owner, fd ? static_cast<int>(*fd) : -1});
       }
       missing.erase(*inode);
     }
   }
-  for (auto& [inode, pids] : pids_by_inode) {
+  return walk;
+}
+
+Owners assemble(const std::unordered_map<std::uint64_t, std::vector<OwnerCache::Location>>& found,
+                bool hidden) {
+  Owners owners;
+  owners.hidden_for_lack_of_privilege = hidden;
+  for (const auto& [inode, locations] : found) {
+    if (locations.empty()) continue;
     std::vector<const ProcessInfo*> processes;
-    for (const int pid : pids) {
-      auto it = owners.processes.find(pid);
-      if (it == owners.processes.end()) it = owners.processes.emplace(pid, describe(pid)).first;
+    for (const auto& location : locations) {
+      auto it = owners.processes.find(location.pid);
+      if (it == owners.processes.end())
+        it = owners.processes.emplace(location.pid, describe(location.pid)).first;
       processes.push_back(&it->second);
     }
     owners.by_inode.emplace_back(inode, std::move(processes));
@@ -116,6 +135,49 @@ Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_
   std::sort(owners.by_inode.begin(), owners.by_inode.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
   return owners;
+}
+
+bool still_there(std::uint64_t inode, const OwnerCache::Location& location) {
+  char link[64];
+  const auto path = "/proc/" + std::to_string(location.pid) + "/fd/" + std::to_string(location.fd);
+  const auto length = readlink(path.c_str(), link, sizeof link);
+  return length > 0 &&
+         socket_inode(std::string_view(link, static_cast<std::size_t>(length))) == inode;
+}
+
+}  // namespace
+
+Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found) {
+  auto walk = walk_fds(wanted_inodes, stop_when_all_found);
+  return assemble(walk.found, walk.hidden_for_lack_of_privilege);
+}
+
+Owners OwnerCache::find(std::span<const std::uint64_t> inodes) {
+  std::unordered_map<std::uint64_t, std::vector<Location>> current;
+  std::vector<std::uint64_t> misses;
+  for (const auto inode : inodes) {
+    const auto known = known_.find(inode);
+    if (known != known_.end() &&
+        std::all_of(known->second.begin(), known->second.end(),
+                    [&](const Location& location) { return still_there(inode, location); })) {
+      current.emplace(inode, known->second);
+    } else {
+      misses.push_back(inode);
+    }
+  }
+  if (!misses.empty()) {
+    auto walk = walk_fds(misses, true);
+    hidden_ = walk.hidden_for_lack_of_privilege;
+    for (const auto inode : misses) {
+      // Not found means no process we can see holds it (or it is our own): remembered as
+      // ownerless until the socket goes away, so it does not force a full walk every time.
+      auto found = walk.found.find(inode);
+      current[inode] =
+          found != walk.found.end() ? std::move(found->second) : std::vector<Location>{};
+    }
+  }
+  known_ = current;
+  return assemble(current, hidden_);
 }
 
 }  // namespace portkit

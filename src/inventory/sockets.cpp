@@ -192,8 +192,9 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
       for (const auto& row : listing.rows) inodes.push_back(row.socket.inode);
     }
     auto owners = std::make_shared<Owners>(!options.owners_stop_early ? owner_walk.get()
-                                           : inodes.empty()           ? Owners{}
-                                                                      : find_owners(inodes, true));
+                                           : options.owner_cache ? options.owner_cache->find(inodes)
+                                           : inodes.empty()      ? Owners{}
+                                                                 : find_owners(inodes, true));
     listing.owners_shown = options.owners;
     listing.owners_hidden_for_lack_of_privilege = owners->hidden_for_lack_of_privilege;
     for (auto& row : listing.rows) {

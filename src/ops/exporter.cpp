@@ -17,6 +17,7 @@ struct Exporter::State {
   std::chrono::steady_clock::time_point collected_at{};
   std::string body;
   std::uint64_t collections = 0;
+  OwnerCache owners;
 };
 
 namespace {
@@ -85,7 +86,7 @@ Result<std::string> Exporter::scrape() {
   const auto now = std::chrono::steady_clock::now();
   if (!state_->body.empty() && now - state_->collected_at < state_->options.min_interval)
     return state_->body;
-  auto body = collect_metrics(state_->options, state_->collections + 1);
+  auto body = collect_metrics(state_->options, state_->collections + 1, &state_->owners);
   if (!body) return body;
   ++state_->collections;
   state_->body = std::move(body).value();

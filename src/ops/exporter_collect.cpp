@@ -30,7 +30,8 @@ std::vector<ProbeOutcome> run_probes(const ExporterOptions& options) {
 
 }  // namespace
 
-Result<std::string> collect_metrics(const ExporterOptions& options, std::uint64_t collections) {
+Result<std::string> collect_metrics(const ExporterOptions& options, std::uint64_t collections,
+                                    OwnerCache* owner_cache) {
   const auto started = std::chrono::steady_clock::now();
   auto inventory = read_inventory({.backend = options.backend});
   if (!inventory) return inventory.error();
@@ -41,6 +42,7 @@ Result<std::string> collect_metrics(const ExporterOptions& options, std::uint64_
   listing_options.query.backend = options.backend;
   listing_options.owners = true;
   listing_options.owners_stop_early = true;
+  listing_options.owner_cache = owner_cache;
   auto listing = list_sockets(listing_options);
   if (!listing) return listing.error();
 

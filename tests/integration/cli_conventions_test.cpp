@@ -13,7 +13,7 @@ TEST(CliConventions, HelpListsCommandsAndShowsExamples) {
   const auto top = run_portkit({"--help"});
   EXPECT_EQ(top.exit_code, 0);
   for (const auto* command : {"lookup", "ranges", "ls", "who", "stats", "check", "wait", "listen",
-                              "scan", "forward", "quiz"}) {
+                              "scan", "forward", "free", "audit", "exporter", "quiz"}) {
     EXPECT_NE(top.out.find(command), std::string::npos) << command;
     const auto help = run_portkit({command, "--help"});
     EXPECT_EQ(help.exit_code, 0) << command;

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# portkit exporter against node_exporter's sockstat collector, in one run: scrape latency
+# (median of curl fetching /metrics) with ~20,000 sockets on the host (10,000 established
+# loopback pairs in two processes, plus 200 listeners and 100 UDP sockets), the exporter's
+# own collection time, and resident memory after the scrapes. Prints ratios.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+portkit=$(realpath "${PORTKIT:-build/dev/portkit}")
+pairs=${PAIRS:-10000}
+runs=${RUNS:-30}
+[[ -x $portkit ]] || { echo "build first: cmake --preset dev && cmake --build --preset dev" >&2; exit 2; }
+node_exporter=$(command -v prometheus-node-exporter || command -v node_exporter || true)
+for tool in curl hyperfine python3 ss; do
+  command -v "$tool" >/dev/null || { echo "$tool missing: scripts/install-deps" >&2; exit 2; }
+done
+[[ -n $node_exporter ]] || { echo "prometheus-node-exporter missing: scripts/install-deps" >&2; exit 2; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+median_ms() {
+  local report
+  report=$(mktemp)
+  hyperfine -N --warmup 3 --runs "$runs" --export-json "$report" "$1" >/dev/null 2>&1
+  python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.2f" % (r["median"] * 1000))' "$report"
+  rm -f "$report"
+}
+
+fifo_dir=$(mktemp -d)
+holders=()
+cleanup() {
+  for pid in "${holders[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$fifo_dir"
+}
+trap cleanup EXIT
+remaining=$pairs; index=0
+while ((remaining > 0)); do
+  chunk=$((remaining > 5000 ? 5000 : remaining))
+  extra_listeners=0; extra_udp=0
+  ((index == 0)) && extra_listeners=200 && extra_udp=100
+  mkfifo "$fifo_dir/in$index"
+  python3 bench/hold_sockets.py "$chunk" "$extra_listeners" "$extra_udp" 300 <"$fifo_dir/in$index" >"$fifo_dir/out$index" &
+  holders+=($!)
+  exec {keep}>"$fifo_dir/in$index"
+  remaining=$((remaining - chunk)); index=$((index + 1))
+done
+for i in $(seq 0 $((index - 1))); do
+  until grep -q ready "$fifo_dir/out$i" 2>/dev/null; do sleep 0.1; done
+done
+
+portkit_port=$(free_port); node_port=$(free_port)
+"$portkit" exporter --listen "127.0.0.1:$portkit_port" --min-interval 0s >/dev/null &
+holders+=($!)
+exporter_pid=$!
+"$node_exporter" --collector.disable-defaults --collector.sockstat \
+  --web.listen-address="127.0.0.1:$node_port" >/dev/null 2>&1 &
+holders+=($!)
+node_pid=$!
+for url in "http://127.0.0.1:$portkit_port/metrics" "http://127.0.0.1:$node_port/metrics"; do
+  until curl -sf -o /dev/null "$url"; do sleep 0.1; done
+done
+sockets=$(ss -tanuH | wc -l)
+echo "== $sockets sockets on this host; $runs scrapes each (curl, new connection per scrape)"
+
+curl_floor=$(median_ms "curl -s -o /dev/null http://127.0.0.1:$node_port/")
+portkit_ms=$(median_ms "curl -s -o /dev/null http://127.0.0.1:$portkit_port/metrics")
+node_ms=$(median_ms "curl -s -o /dev/null http://127.0.0.1:$node_port/metrics")
+collect=$(curl -s "http://127.0.0.1:$portkit_port/metrics" | awk '/^portkit_collect_duration_seconds/ {printf "%.2f", $2 * 1000}')
+series=$(curl -s "http://127.0.0.1:$portkit_port/metrics" | grep -vc '^#')
+node_series=$(curl -s "http://127.0.0.1:$node_port/metrics" | grep -c '^node_sockstat')
+rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.1f}x')"; }
+
+printf '  curl alone (404 page of node_exporter)  %7s ms\n' "$curl_floor"
+printf '  portkit exporter /metrics               %7s ms   (collection %s ms, %s samples)\n' \
+  "$portkit_ms" "$collect" "$series"
+printf '  node_exporter sockstat /metrics         %7s ms   (%s sockstat samples)\n' "$node_ms" "$node_series"
+printf '  ratio portkit / node_exporter: %s slower; above the curl floor: %s\n' \
+  "$(ratio "$portkit_ms" "$node_ms")" \
+  "$(python3 -c "a=$portkit_ms-$curl_floor; b=max($node_ms-$curl_floor, 0.01); print(f'{a/b:.1f}x')")"
+printf '  RSS after scrapes: portkit exporter %s KiB, node_exporter %s KiB\n' \
+  "$(rss "$exporter_pid")" "$(rss "$node_pid")"

@@ -38,20 +38,21 @@ Result<std::vector<Plan>> read_plans(const std::vector<std::string>& files, Pars
 }  // namespace
 
 Result<std::vector<Finding>> run_audit(const AuditRequest& request) {
+  // Listening sockets with their owners (the walk stops once each is named); every socket,
+  // without owners, only for the ephemeral-pressure counts.
   ListOptions options;
   options.query.backend = request.backend;
-  options.filter.all_states = true;  // pressure counts connected and TIME_WAIT sockets too
   options.owners = true;
+  options.owners_stop_early = true;
   auto listing = list_sockets(options);
   if (!listing) return listing.error();
 
   std::vector<Finding> findings;
-  const auto host = read_host_port_config();
   if (request.host) {
-    std::vector<SocketRecord> records;
-    records.reserve(listing->rows.size());
-    for (const auto& row : listing->rows) records.push_back(row.socket);
-    const auto stats = compute_stats(records, host, 16);
+    const auto host = read_host_port_config();
+    auto inventory = read_inventory({.backend = request.backend});
+    if (!inventory) return inventory.error();
+    const auto stats = compute_stats(inventory->sockets, host, 16);
     findings = audit_sockets(listing->rows, stats, host, request.settings);
   }
   const auto listening = listening_ports(*listing);

@@ -25,8 +25,18 @@ std::vector<std::uint16_t> free_port_candidates(const FreeQuery& query, const Ho
   const std::vector<PortRange> ranges =
       default_range ? std::vector<PortRange>{{1024, 65535}} : query.ranges;
   std::vector<bool> seen(65536, false);
+  // Ports of the knowledge base for the wanted transports, marked once (a registry query per
+  // candidate costs more than the whole search).
+  std::vector<bool> known(65536, false);
+  if (query.skip_known_services) {
+    const ProtoMask wanted_protocols = (query.tcp ? kProtoTcp : 0) | (query.udp ? kProtoUdp : 0);
+    for (const auto& entry : registry::curated()) {
+      if (!(entry.protocols & wanted_protocols)) continue;
+      for (std::uint32_t port = entry.ports.low; port <= entry.ports.high; ++port)
+        known[port] = true;
+    }
+  }
   std::vector<std::uint16_t> ports;
-  const ProtoMask wanted = (query.tcp ? kProtoTcp : 0) | (query.udp ? kProtoUdp : 0);
   for (const auto range : ranges) {
     for (std::uint32_t port = std::max<std::uint32_t>(range.low, 1); port <= range.high; ++port) {
       const auto p = static_cast<std::uint16_t>(port);
@@ -34,7 +44,7 @@ std::vector<std::uint16_t> free_port_candidates(const FreeQuery& query, const Ho
       seen[p] = true;
       if (host.is_reserved(p)) continue;
       if (skip_ephemeral && host.in_ephemeral(p)) continue;
-      if (query.skip_known_services && !registry::curated_for_port(p, wanted).empty()) continue;
+      if (known[p]) continue;
       ports.push_back(p);
     }
   }

@@ -31,7 +31,7 @@ void arm_reset(int fd) {
   ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &abortive, sizeof abortive);
 }
 
-int socket_error(int fd) {
+int pending_socket_error(int fd) {
   int error = 0;
   socklen_t length = sizeof error;
   if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
@@ -157,7 +157,7 @@ void TcpSession::on_ready(Side& side, std::uint32_t events) {
   if (connecting_) {
     // Writable without an error is connected: SO_ERROR is only worth asking on an error.
     if (!side.client && (events & (EPOLLERR | EPOLLHUP))) {
-      on_connect_done(socket_error(upstream_.fd));
+      on_connect_done(pending_socket_error(upstream_.fd));
     } else if (!side.client && (events & EPOLLOUT)) {
       on_connect_done(0);
     }

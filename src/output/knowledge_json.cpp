@@ -35,7 +35,7 @@ json range_json(PortRange ports) {
   return {{"port_low", ports.low}, {"port_high", ports.high}};
 }
 
-json string_list(std::span<const std::string_view> values) {
+json json_string_list(std::span<const std::string_view> values) {
   json list = json::array();
   for (const auto value : values) list.push_back(value);
   return list;
@@ -48,7 +48,7 @@ json entry_json(const CuratedEntry& entry) {
   put_ports(out, entry.ports);
   out["protocols"] = protocol_list(entry.protocols);
   out["name"] = entry.name;
-  out["aliases"] = string_list(entry.aliases);
+  out["aliases"] = json_string_list(entry.aliases);
   out["description"] = entry.description;
   out["category"] = entry.category;
   out["devops_note"] = entry.devops_note;
@@ -75,7 +75,7 @@ json entry_json(const IanaEntry& entry) {
 
 json entry_json(const PortlessProtocol& entry) {
   return {{"name", entry.name},
-          {"aliases", string_list(entry.aliases)},
+          {"aliases", json_string_list(entry.aliases)},
           {"ip_protocol", entry.ip_protocol},
           {"has_ports", false},
           {"description", entry.description},

@@ -11,7 +11,7 @@
 namespace portkit {
 namespace {
 
-std::string ctime_text(std::chrono::system_clock::time_point at) {
+std::string grepable_time_text(std::chrono::system_clock::time_point at) {
   const auto seconds = std::chrono::system_clock::to_time_t(at);
   std::tm local{};
   localtime_r(&seconds, &local);
@@ -35,7 +35,7 @@ class GrepableScanWriter final : public ScanWriter {
 
   void begin(const ScanInfo& info) override {
     fmt::print(out_, "# portkit {} scan initiated {} as: {}\n", PORTKIT_VERSION,
-               ctime_text(info.started), info.args);
+               grepable_time_text(info.started), info.args);
     std::fflush(out_);
   }
 
@@ -71,10 +71,10 @@ class GrepableScanWriter final : public ScanWriter {
   }
 
   void end(const ScanSummary& summary) override {
-    fmt::print(out_,
-               "# portkit done at {} -- {} IP address{} ({} host{} up) scanned in {:.2f} seconds\n",
-               ctime_text(std::chrono::system_clock::now()), hosts_, hosts_ == 1 ? "" : "es",
-               hosts_, hosts_ == 1 ? "" : "s", summary.elapsed_ms / 1000.0);
+    fmt::print(
+        out_, "# portkit done at {} -- {} IP address{} ({} host{} up) scanned in {:.2f} seconds\n",
+        grepable_time_text(std::chrono::system_clock::now()), hosts_, hosts_ == 1 ? "" : "es",
+        hosts_, hosts_ == 1 ? "" : "s", summary.elapsed_ms / 1000.0);
     std::fflush(out_);
   }
 

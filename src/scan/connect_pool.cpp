@@ -31,7 +31,7 @@ socklen_t to_sockaddr(const IpAddress& address, std::uint16_t port, sockaddr_sto
   return sizeof v4;
 }
 
-int make_epoll() {
+int make_pool_epoll() {
   const int fd = epoll_create1(EPOLL_CLOEXEC);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
   return fd;
@@ -40,7 +40,7 @@ int make_epoll() {
 }  // namespace
 
 ConnectPool::ConnectPool(asio::io_context& io, ReadyHandler on_ready)
-    : epoll_fd_(make_epoll()), watch_(io, epoll_fd_), on_ready_(std::move(on_ready)) {}
+    : epoll_fd_(make_pool_epoll()), watch_(io, epoll_fd_), on_ready_(std::move(on_ready)) {}
 
 ConnectPool::~ConnectPool() {
   closing_ = true;

@@ -81,6 +81,7 @@ struct Walk {
 Walk walk_fds(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found) {
   Walk walk;
   const std::unordered_set<std::uint64_t> wanted(wanted_inodes.begin(), wanted_inodes.end());
+  walk.found.reserve(wanted.empty() ? 4096 : wanted.size());
   std::unordered_set<std::uint64_t> missing = wanted;
   const Dir proc(opendir("/proc"));
   if (!proc) return walk;
@@ -121,6 +122,7 @@ Owners assemble(const std::unordered_map<std::uint64_t, std::vector<OwnerCache::
                 bool hidden) {
   Owners owners;
   owners.hidden_for_lack_of_privilege = hidden;
+  owners.by_inode.reserve(found.size());
   for (const auto& [inode, locations] : found) {
     if (locations.empty()) continue;
     std::vector<const ProcessInfo*> processes;

@@ -162,6 +162,7 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
   };
   // Names looked up once per distinct port, not per socket.
   std::unordered_map<std::uint32_t, std::string_view> services;
+  listing.rows.reserve(inventory->sockets.size());
   for (std::size_t index = 0; index < inventory->sockets.size(); ++index) {
     const auto& socket = inventory->sockets[index];
     if (!passes(socket, filter)) continue;

@@ -54,6 +54,8 @@ Result<SocketListing> owners_of(const WhoFlags& flags, const std::vector<PortSpe
   if (!options) return options.error();
   options->filter.all_states = true;
   options->owners_stop_early = true;
+  // Only the asked-for ports reach the owner walk (and the kernel sends only those).
+  for (const auto& item : items) options->filter.local_port.push_back(item.ports);
   auto listing = list_sockets(*options);
   if (!listing) return listing;
   std::erase_if(listing->rows, [&](const SocketRow& row) {

@@ -70,7 +70,14 @@ struct InventoryQuery {
   bool ipv6 = true;
   std::uint32_t tcp_states = ~0u;  // bit per SocketState: ask the kernel only for these
   InventoryBackend backend = InventoryBackend::automatic;
+  // Netlink only: the kernel returns only sockets whose local port is in one of these (the
+  // caller still filters; /proc has no such filter).
+  std::vector<PortRange> local_ports;
 };
+
+// inet_diag bytecode (INET_DIAG_REQ_BYTECODE) accepting a local port in any of `ranges`;
+// empty for no ranges. At most a few thousand ranges fit the 16-bit jumps.
+std::vector<std::uint8_t> local_port_bytecode(std::span<const PortRange> ranges);
 
 struct Inventory {
   std::vector<SocketRecord> sockets;

@@ -43,7 +43,7 @@ int on_message(const nlmsghdr* header, void* data) {
 }
 
 Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, std::uint32_t states,
-                  std::vector<SocketRecord>& out) {
+                  std::span<const std::uint8_t> bytecode, std::vector<SocketRecord>& out) {
   alignas(nlmsghdr) char request[MNL_SOCKET_BUFFER_SIZE];
   auto* header = mnl_nlmsg_put_header(request);
   header->nlmsg_type = SOCK_DIAG_BY_FAMILY;
@@ -55,6 +55,9 @@ Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, std::uin
   diag->sdiag_family = family;
   diag->sdiag_protocol = proto == Proto::tcp ? IPPROTO_TCP : IPPROTO_UDP;
   diag->idiag_states = states;
+  if (!bytecode.empty()) {
+    mnl_attr_put(header, INET_DIAG_REQ_BYTECODE, bytecode.size(), bytecode.data());
+  }
   if (mnl_socket_sendto(socket, header, header->nlmsg_len) < 0) {
     return make_error(std::string("netlink send: ") + std::strerror(errno), errno);
   }
@@ -89,11 +92,14 @@ Result<Inventory> from_netlink(const InventoryQuery& query) {
   }
   Inventory inventory;
   inventory.used = InventoryBackend::netlink;
+  // 16-bit jumps: beyond ~3,000 ranges the caller's own filter does the work alone.
+  const auto bytecode = query.local_ports.size() <= 3000 ? local_port_bytecode(query.local_ports)
+                                                         : std::vector<std::uint8_t>{};
   for (const auto family : {std::uint8_t{AF_INET}, std::uint8_t{AF_INET6}}) {
     if ((family == AF_INET && !query.ipv4) || (family == AF_INET6 && !query.ipv6)) continue;
     for (const auto proto : {Proto::tcp, Proto::udp}) {
       if ((proto == Proto::tcp && !query.tcp) || (proto == Proto::udp && !query.udp)) continue;
-      auto done = dump(socket.get(), family, proto, query.tcp_states, inventory.sockets);
+      auto done = dump(socket.get(), family, proto, query.tcp_states, bytecode, inventory.sockets);
       if (!done) return done.error();
     }
   }

@@ -172,3 +172,35 @@ std::vector<SocketRecord> parse_proc_net(std::string_view text, Proto proto, boo
 }
 
 }  // namespace portkit
+
+namespace portkit {
+
+std::vector<std::uint8_t> local_port_bytecode(std::span<const PortRange> ranges) {
+  // One block per range: S_GE low, S_LE high, then a JMP to the end (accept). A failed
+  // comparison jumps to the next block; in the last block, past the end (reject). The kernel
+  // checks that every jump lands on an op reached through the "yes" chain, hence the JMP's
+  // yes of 4 (it is never taken: a JMP always goes "no").
+  constexpr std::size_t kOp = sizeof(inet_diag_bc_op);
+  constexpr std::size_t kBlock = 5 * kOp;
+  constexpr std::size_t kLastBlock = 4 * kOp;
+  if (ranges.empty()) return {};
+  const std::size_t total = (ranges.size() - 1) * kBlock + kLastBlock;
+  std::vector<inet_diag_bc_op> ops;
+  ops.reserve(total / kOp);
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    const bool last = i + 1 == ranges.size();
+    const std::size_t start = i * kBlock;
+    const std::size_t fail = last ? total + kOp : start + kBlock;
+    const auto jump = [](std::size_t bytes) { return static_cast<unsigned short>(bytes); };
+    ops.push_back({INET_DIAG_BC_S_GE, 2 * kOp, jump(fail - start)});
+    ops.push_back({0, 0, ranges[i].low});
+    ops.push_back({INET_DIAG_BC_S_LE, 2 * kOp, jump(fail - (start + 2 * kOp))});
+    ops.push_back({0, 0, ranges[i].high});
+    if (!last) ops.push_back({INET_DIAG_BC_JMP, kOp, jump(total - (start + 4 * kOp))});
+  }
+  std::vector<std::uint8_t> bytes(ops.size() * kOp);
+  std::memcpy(bytes.data(), ops.data(), bytes.size());
+  return bytes;
+}
+
+}  // namespace portkit

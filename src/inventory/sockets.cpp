@@ -109,6 +109,7 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
   } else if (!filter.all_states) {
     query.tcp_states = bit(SocketState::listen) | bit(SocketState::close);
   }
+  if (query.local_ports.empty()) query.local_ports = filter.local_port;
   // The /proc walk needs no socket list when it collects every socket's owners, so it runs on
   // a second core while this one takes the kernel's dump.
   const bool need_owners = options.owners || filter.pid || filter.process;

@@ -16,36 +16,17 @@ done
 [[ -n $node_exporter ]] || { echo "prometheus-node-exporter missing: scripts/install-deps" >&2; exit 2; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-median_ms() {
-  local report
-  report=$(mktemp)
-  hyperfine -N --warmup 3 --runs "$runs" --export-json "$report" "$1" >/dev/null 2>&1
-  python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.2f" % (r["median"] * 1000))' "$report"
-  rm -f "$report"
-}
 
-fifo_dir=$(mktemp -d)
+source bench/lib.sh
 holders=()
+holder_dir=
 cleanup() {
   for pid in "${holders[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$fifo_dir"
+  [[ -n $holder_dir ]] && rm -rf "$holder_dir"
 }
 trap cleanup EXIT
-remaining=$pairs; index=0
-while ((remaining > 0)); do
-  chunk=$((remaining > 5000 ? 5000 : remaining))
-  extra_listeners=0; extra_udp=0
-  ((index == 0)) && extra_listeners=200 && extra_udp=100
-  mkfifo "$fifo_dir/in$index"
-  python3 bench/hold_sockets.py "$chunk" "$extra_listeners" "$extra_udp" 300 <"$fifo_dir/in$index" >"$fifo_dir/out$index" &
-  holders+=($!)
-  exec {keep}>"$fifo_dir/in$index"
-  remaining=$((remaining - chunk)); index=$((index + 1))
-done
-for i in $(seq 0 $((index - 1))); do
-  until grep -q ready "$fifo_dir/out$i" 2>/dev/null; do sleep 0.1; done
-done
+hold_pairs "$pairs" 300
 
 portkit_port=$(free_port); node_port=$(free_port)
 "$portkit" exporter --listen "127.0.0.1:$portkit_port" --min-interval 0s >/dev/null &

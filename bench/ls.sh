@@ -12,53 +12,31 @@ runs=${RUNS:-10}
 for tool in ss hyperfine python3; do
   command -v "$tool" >/dev/null || { echo "$tool missing: scripts/install-deps" >&2; exit 2; }
 done
+source bench/lib.sh
+WARMUP=2
 optional() { command -v "$1" >/dev/null && echo "$2"; }
 
-median_ms() {  # hyperfine's median of one command, in ms
-  local report
-  report=$(mktemp)
-  hyperfine -N --warmup 2 --runs "$runs" -i --export-json "$report" "$1" >/dev/null 2>&1
-  python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.1f" % (r["median"] * 1000))' "$report"
-  rm -f "$report"
-}
 
 for pairs in $sizes; do
-  holders=()
-  fifo_dir=$(mktemp -d)
-  remaining=$pairs
-  index=0
-  port=
-  while ((remaining > 0)); do
-    chunk=$((remaining > 5000 ? 5000 : remaining))
-    extra_listeners=0; extra_udp=0
-    ((index == 0)) && extra_listeners=200 && extra_udp=100
-    mkfifo "$fifo_dir/in$index"
-    python3 bench/hold_sockets.py "$chunk" "$extra_listeners" "$extra_udp" 600 <"$fifo_dir/in$index" >"$fifo_dir/out$index" &
-    holders+=($!)
-    exec {keep}>"$fifo_dir/in$index"
-    remaining=$((remaining - chunk)); index=$((index + 1))
-  done
-  for i in $(seq 0 $((index - 1))); do
-    until grep -q ready "$fifo_dir/out$i" 2>/dev/null; do sleep 0.1; done
-  done
-  port=$(awk '{print $2}' "$fifo_dir/out0")
+  hold_pairs "$pairs" 600
+  port=$held_port
   sockets=$(ss -tanuH | wc -l)
   echo "== $pairs pairs: $sockets sockets on this host"
   declare -A t=()
-  t[ls_a]=$(median_ms "$portkit ls -a")
-  t[ss_tanp]=$(median_ms "ss -tanp")
-  t[ls]=$(median_ms "$portkit ls")
-  t[ss_tulpn]=$(median_ms "ss -tulpn")
-  t[ls_an]=$(median_ms "$portkit ls -a -n --json")
-  t[ls_an_noowners]=$(median_ms "$portkit ls -a -t -n")
-  t[ss_tan]=$(median_ms "ss -tan")
-  t[who]=$(median_ms "$portkit who $port")
-  if command -v netstat >/dev/null; then t[netstat]=$(median_ms "netstat -tanp"); fi
+  t[ls_a]=$(median_ms -i "$portkit ls -a")
+  t[ss_tanp]=$(median_ms -i "ss -tanp")
+  t[ls]=$(median_ms -i "$portkit ls")
+  t[ss_tulpn]=$(median_ms -i "ss -tulpn")
+  t[ls_an]=$(median_ms -i "$portkit ls -a -n --json")
+  t[ls_an_noowners]=$(median_ms -i "$portkit ls -a -t -n")
+  t[ss_tan]=$(median_ms -i "ss -tan")
+  t[who]=$(median_ms -i "$portkit who $port")
+  if command -v netstat >/dev/null; then t[netstat]=$(median_ms -i "netstat -tanp"); fi
   if command -v lsof >/dev/null; then
-    t[lsof]=$(median_ms "lsof -nP -iTCP")
-    t[lsof_port]=$(median_ms "lsof -nP -iTCP:$port")
+    t[lsof]=$(median_ms -i "lsof -nP -iTCP")
+    t[lsof_port]=$(median_ms -i "lsof -nP -iTCP:$port")
   fi
-  if command -v fuser >/dev/null; then t[fuser]=$(median_ms "fuser $port/tcp"); fi
+  if command -v fuser >/dev/null; then t[fuser]=$(median_ms -i "fuser $port/tcp"); fi
   ratio() { python3 -c "print(f'{float(\"$2\")/float(\"$1\"):.1f}x')"; }
   printf '  ls -a            %8s ms   ss -tanp %8s ms   ratio %s faster\n' "${t[ls_a]}" "${t[ss_tanp]}" "$(ratio "${t[ls_a]}" "${t[ss_tanp]}")"
   [[ -n ${t[netstat]:-} ]] && printf '                                  netstat -tanp %8s ms   ratio %s\n' "${t[netstat]}" "$(ratio "${t[ls_a]}" "${t[netstat]}")"
@@ -74,6 +52,6 @@ for pairs in $sizes; do
     "$(python3 -c "print(${t[ls_a]}*1000/$sockets)")" "$(python3 -c "print($rss*1024/$sockets)")"
   for pid in "${holders[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait "${holders[@]}" 2>/dev/null || true
-  rm -rf "$fifo_dir"
+  rm -rf "$holder_dir"
   unset t
 done

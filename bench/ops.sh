@@ -13,13 +13,7 @@ for tool in hyperfine python3 ss nc; do
   command -v "$tool" >/dev/null || { echo "$tool missing: scripts/install-deps" >&2; exit 2; }
 done
 
-median_ms() {
-  local report
-  report=$(mktemp)
-  hyperfine -N --warmup 3 --runs "$runs" --export-json "$report" "$@" >/dev/null 2>&1
-  python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.2f" % (r["median"] * 1000))' "$report"
-  rm -f "$report"
-}
+source bench/lib.sh
 ratio() { python3 -c "print(f'{float(\"$2\")/float(\"$1\"):.1f}x')"; }
 
 work=$(mktemp -d)

@@ -24,15 +24,6 @@ std::map<std::string, std::string> string_map(const YAML::Node& node) {
   return values;
 }
 
-// Kubernetes spells protocols TCP / UDP / SCTP; SCTP is left out of the audit.
-std::optional<Proto> k8s_protocol(const YAML::Node& node, bool& unsupported) {
-  unsupported = false;
-  if (!node) return Proto::tcp;
-  const auto proto = parse_proto(scalar_or_empty(node));
-  if (!proto) unsupported = true;
-  return proto;
-}
-
 class K8sReader {
  public:
   K8sReader(K8sPlan& plan, const std::string& file) : plan_(plan), file_(file) {}
@@ -67,6 +58,17 @@ class K8sReader {
   void problem(const YAML::Node& node, const std::string& owner, std::string message) {
     plan_.problems.push_back(
         {file_, yaml_line(node), owner, yaml_flow_text(node), std::move(message)});
+  }
+
+  // Kubernetes spells protocols TCP / UDP / SCTP (default TCP). SCTP entries are left out of
+  // the audit quietly; anything else is a problem. Nothing means: skip this entry.
+  std::optional<Proto> protocol_of(const YAML::Node& entry, const std::string& owner) {
+    const auto node = entry["protocol"];
+    if (!node) return Proto::tcp;
+    const auto text = scalar_or_empty(node);
+    const auto proto = parse_proto(text);
+    if (!proto && text != "SCTP") problem(entry, owner, "protocol must be TCP, UDP or SCTP");
+    return proto;
   }
 
   void read_template(const YAML::Node& document, const std::string& kind, const std::string& name,
@@ -124,13 +126,8 @@ class K8sReader {
     } else if (host_network) {
       port.host_port = port.container_port;  // hostNetwork: the container binds the node's port
     }
-    bool unsupported = false;
-    const auto proto = k8s_protocol(entry["protocol"], unsupported);
-    if (!proto) {
-      if (scalar_or_empty(entry["protocol"]) != "SCTP")
-        problem(entry, owner, "protocol must be TCP, UDP or SCTP");
-      return;
-    }
+    const auto proto = protocol_of(entry, owner);
+    if (!proto) return;
     port.proto = *proto;
     port.host_ip = scalar_or_empty(entry["hostIP"]);
     port.name = scalar_or_empty(entry["name"]);
@@ -184,13 +181,8 @@ class K8sReader {
           }
           port.node_port = value;
         }
-        bool unsupported = false;
-        const auto proto = k8s_protocol(entry["protocol"], unsupported);
-        if (!proto) {
-          if (scalar_or_empty(entry["protocol"]) != "SCTP")
-            problem(entry, owner, "protocol must be TCP, UDP or SCTP");
-          continue;
-        }
+        const auto proto = protocol_of(entry, owner);
+        if (!proto) continue;
         port.proto = *proto;
         service.ports.push_back(std::move(port));
       }

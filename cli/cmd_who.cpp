@@ -44,11 +44,6 @@ std::optional<int> parse_signal(std::string text) {
   return std::nullopt;
 }
 
-bool is_listening(const SocketRow& row) {
-  return row.socket.proto == Proto::tcp ? row.socket.state == SocketState::listen
-                                        : row.socket.state == SocketState::close;
-}
-
 Result<SocketListing> owners_of(const WhoFlags& flags, const std::vector<PortSpecItem>& items) {
   auto options = socket_options(flags.sockets);
   if (!options) return options.error();
@@ -73,7 +68,7 @@ int kill_owners(const WhoFlags& flags, const std::vector<PortSpecItem>& items,
   if (!signal) return fail("who", "--signal: unknown signal '" + flags.signal + "'");
   std::set<int> targets;
   for (const auto& row : listing.rows) {
-    if (!is_listening(row)) continue;
+    if (!is_listening(row.socket)) continue;
     for (const auto* process : row.processes) {
       if (process->pid > 1 && process->pid != getpid()) targets.insert(process->pid);
     }
@@ -113,7 +108,8 @@ int kill_owners(const WhoFlags& flags, const std::vector<PortSpecItem>& items,
   if (!grace) return fail("who", grace.error().message);
   const auto port_free = [&] {
     const auto now = owners_of(flags, items);
-    return now && std::none_of(now->rows.begin(), now->rows.end(), is_listening);
+    return now && std::none_of(now->rows.begin(), now->rows.end(),
+                               [](const SocketRow& row) { return is_listening(row.socket); });
   };
   const auto deadline = std::chrono::steady_clock::now() + *grace;
   while (std::chrono::steady_clock::now() < deadline) {

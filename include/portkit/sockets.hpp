@@ -55,6 +55,9 @@ struct ListOptions {
 
 Result<SocketListing> list_sockets(const ListOptions& options);
 
+// A listening TCP socket or a bound, unconnected UDP socket: what `ss -l` shows.
+bool is_listening(const SocketRecord& socket);
+
 // Pure: whether a record passes the state, port and family parts of a filter.
 bool passes(const SocketRecord& socket, const SocketFilter& filter);
 

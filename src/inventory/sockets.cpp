@@ -82,6 +82,11 @@ Result<std::uint32_t> parse_state_filter(std::string_view text) {
                     "synchronized, bucket, big)");
 }
 
+bool is_listening(const SocketRecord& socket) {
+  return socket.proto == Proto::tcp ? socket.state == SocketState::listen
+                                    : socket.state == SocketState::close;
+}
+
 bool passes(const SocketRecord& socket, const SocketFilter& filter) {
   if (filter.states != 0) {
     if (!(filter.states & bit(socket.state))) return false;

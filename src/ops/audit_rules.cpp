@@ -121,11 +121,6 @@ std::string describe_owners(const SocketRow& row) {
   return text;
 }
 
-bool is_listening(const SocketRecord& socket) {
-  return socket.proto == Proto::tcp ? socket.state == SocketState::listen
-                                    : socket.state == SocketState::close;
-}
-
 }  // namespace
 
 std::string_view severity_name(Severity severity) {

@@ -10,10 +10,7 @@ namespace {
 
 std::vector<ListeningPort> listening_ports(const SocketListing& listing) {
   std::vector<ListeningPort> ports;
-  for (const auto& row : listing.rows) {
-    const bool listening = row.socket.proto == Proto::tcp ? row.socket.state == SocketState::listen
-                                                          : row.socket.state == SocketState::close;
-    if (!listening) continue;
+  for (const auto& row : listing.rows) {  // the default view: listening sockets only
     std::string owner;
     if (!row.processes.empty())
       owner = fmt::format("{} {}", row.processes.front()->pid, row.processes.front()->command);

@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include <charconv>
 #include <cstdlib>
 
 #include "manifest_yaml.hpp"

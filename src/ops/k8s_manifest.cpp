@@ -2,8 +2,6 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include <charconv>
-
 #include "manifest_yaml.hpp"
 #include "portkit/manifest.hpp"
 
@@ -171,15 +169,12 @@ class K8sReader {
           port.target_port = port.port;  // Kubernetes' default
         }
         if (const auto node_port = entry["nodePort"]; node_port) {
-          std::uint32_t value = 0;
-          const auto text = scalar_or_empty(node_port);
-          const auto [next, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-          if (text.empty() || error != std::errc{} || next != text.data() + text.size() ||
-              value == 0 || value > 65535) {
+          const auto value = yaml_port(node_port);
+          if (!value) {
             problem(entry, owner, "nodePort must be a number (30000-32767)");
             continue;
           }
-          port.node_port = value;
+          port.node_port = *value;
         }
         const auto proto = protocol_of(entry, owner);
         if (!proto) continue;

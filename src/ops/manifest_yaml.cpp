@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
+#include "text_util.hpp"
 
 namespace portkit {
 
@@ -40,12 +40,9 @@ std::string yaml_flow_text(const YAML::Node& node) {
 }
 
 std::optional<std::uint16_t> parse_manifest_port(std::string_view text) {
-  unsigned value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [next, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc{} || next != end || value == 0 || value > 65535)
-    return std::nullopt;
-  return static_cast<std::uint16_t>(value);
+  const auto value = parse_decimal(text);
+  if (!value || *value == 0 || *value > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(*value);
 }
 
 YAML::Node yaml_child(const YAML::Node& node, const char* key) {

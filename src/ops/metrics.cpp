@@ -7,15 +7,10 @@
 #include <tuple>
 
 #include "portkit/registry.hpp"
+#include "text_util.hpp"
 
 namespace portkit {
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
   fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
@@ -96,7 +91,7 @@ void render_counts(std::string& out, std::span<const SocketRecord> sockets) {
         fmt::format_to(std::back_inserter(out),
                        "portkit_sockets{{proto=\"{}\",family=\"{}\",state=\"{}\"}} {}\n",
                        proto_name(state_proto), family == 0 ? "ipv4" : "ipv6",
-                       lower(socket_state_name(static_cast<SocketState>(state), state_proto)),
+                       to_lower(socket_state_name(static_cast<SocketState>(state), state_proto)),
                        value);
       }
     }

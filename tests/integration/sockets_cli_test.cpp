@@ -100,7 +100,9 @@ TEST(SocketsCli, LsMatchesSs) {
 TEST(SocketsCli, ProcfsFallbackGivesTheSameRecords) {
   BackgroundProcess tcp({PORTKIT_BINARY, "listen", "0", "--json"});
   BackgroundProcess udp({PORTKIT_BINARY, "listen", "0/udp", "--bind", "::1", "--json"});
-  const std::set<int> ports{listening_port(tcp), listening_port(udp)};
+  // (proto, port): a parallel test's socket may use the same number on the other transport.
+  const std::set<std::pair<std::string, int>> ports{{"tcp", listening_port(tcp)},
+                                                    {"udp", listening_port(udp)}};
   const auto netlink = run_portkit({"ls", "-a", "--json"});
   const auto procfs = run_portkit({"ls", "-a", "--json", "--procfs"});
   ASSERT_EQ(netlink.exit_code, 0);
@@ -111,7 +113,8 @@ TEST(SocketsCli, ProcfsFallbackGivesTheSameRecords) {
     std::set<std::string> rows;
     const auto document = json::parse(text);
     for (const auto& socket : document["sockets"]) {
-      if (!ports.count(socket["local_port"].get<int>())) continue;
+      if (!ports.count({socket["proto"].get<std::string>(), socket["local_port"].get<int>()}))
+        continue;
       rows.insert(socket.dump());
     }
     return rows;

@@ -71,24 +71,16 @@ struct BindAddress {
 
 // No address given: [::] dual-stack, which conflicts with any IPv4 or IPv6 use of the port;
 // 0.0.0.0 when the host has IPv6 off.
-std::vector<BindAddress> bind_addresses(const std::optional<IpAddress>& address, std::uint16_t port,
-                                        bool ipv6_available) {
+BindAddress bind_address(const std::optional<IpAddress>& address, std::uint16_t port,
+                         bool ipv6_available) {
   BindAddress bind;
-  if (address && !address->is_v6) {
+  if (address ? !address->is_v6 : !ipv6_available) {
     auto* v4 = reinterpret_cast<sockaddr_in*>(&bind.storage);
     v4->sin_family = AF_INET;
     v4->sin_port = htons(port);
-    std::memcpy(&v4->sin_addr, address->bytes.data(), 4);
+    if (address) std::memcpy(&v4->sin_addr, address->bytes.data(), 4);  // else INADDR_ANY (0)
     bind.length = sizeof(sockaddr_in);
-    return {bind};
-  }
-  if (!address && !ipv6_available) {
-    auto* v4 = reinterpret_cast<sockaddr_in*>(&bind.storage);
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    v4->sin_addr.s_addr = htonl(INADDR_ANY);
-    bind.length = sizeof(sockaddr_in);
-    return {bind};
+    return bind;
   }
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&bind.storage);
   v6->sin6_family = AF_INET6;
@@ -96,7 +88,7 @@ std::vector<BindAddress> bind_addresses(const std::optional<IpAddress>& address,
   if (address) std::memcpy(&v6->sin6_addr, address->bytes.data(), 16);
   bind.length = sizeof(sockaddr_in6);
   bind.v6_only = address.has_value();
-  return {bind};
+  return bind;
 }
 
 // A bound socket, or -1 with errno set.
@@ -134,25 +126,23 @@ Result<FreeResult> find_free_ports(const FreeQuery& query, const HostPortConfig&
     if (result.ports.size() >= query.count) break;
     ++result.tried;
     FreePort found{port, {}};
+    const auto address = bind_address(query.address, port, has_v6);
     bool all_bound = true;
-    for (const auto& address : bind_addresses(query.address, port, has_v6)) {
-      for (const int type : {SOCK_STREAM, SOCK_DGRAM}) {
-        if ((type == SOCK_STREAM && !query.tcp) || (type == SOCK_DGRAM && !query.udp)) continue;
-        const int fd = bind_socket(address, type);
-        if (fd < 0) {
-          if (errno == EADDRINUSE || errno == EACCES) {
-            all_bound = false;
-            break;
-          }
-          if (errno == EADDRNOTAVAIL)
-            return make_error("cannot bind to that address: it is not on this host", errno);
-          if (errno == EMFILE || errno == ENFILE)
-            return make_error("out of file descriptors while holding ports", errno);
-          return make_error(std::string("bind failed: ") + std::strerror(errno), errno);
+    for (const int type : {SOCK_STREAM, SOCK_DGRAM}) {
+      if ((type == SOCK_STREAM && !query.tcp) || (type == SOCK_DGRAM && !query.udp)) continue;
+      const int fd = bind_socket(address, type);
+      if (fd < 0) {
+        if (errno == EADDRINUSE || errno == EACCES) {
+          all_bound = false;
+          break;
         }
-        found.holder.add(fd);
+        if (errno == EADDRNOTAVAIL)
+          return make_error("cannot bind to that address: it is not on this host", errno);
+        if (errno == EMFILE || errno == ENFILE)
+          return make_error("out of file descriptors while holding ports", errno);
+        return make_error(std::string("bind failed: ") + std::strerror(errno), errno);
       }
-      if (!all_bound) break;
+      found.holder.add(fd);
     }
     if (!all_bound) continue;
     if (!hold) found.holder.close_all();

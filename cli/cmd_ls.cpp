@@ -26,19 +26,15 @@ Command make_ls_command(CLI::App& parent, const GlobalOptions& globals) {
             if (!options) return fail("ls", options.error().message);
             auto listing = list_sockets(*options);
             if (!listing) return fail("ls", listing.error().message, kExitRuntime);
+            const auto to_stdout = [](std::string_view piece) {
+              std::fwrite(piece.data(), 1, piece.size(), stdout);
+            };
             if (flags->json) {
-              auto sockets = nlohmann::json::array();
-              for (const auto& row : listing->rows) sockets.push_back(socket_json(row));
-              print_out(nlohmann::json{
-                            {"sockets", std::move(sockets)},
-                            {"backend",
-                             listing->backend == InventoryBackend::netlink ? "netlink" : "procfs"},
-                            {"owners_incomplete", listing->owners_hidden_for_lack_of_privilege}}
-                            .dump(2) +
-                        "\n");
+              write_sockets_json(*listing, to_stdout);
             } else {
-              print_out(render_sockets(*listing, resolve_style(globals)));
+              write_sockets(*listing, resolve_style(globals), to_stdout);
             }
+            std::fflush(stdout);
             if (listing->owners_hidden_for_lack_of_privilege && !flags->json) {
               fmt::print(stderr,
                          "portkit: ls: some owners are hidden: other users' processes need root "

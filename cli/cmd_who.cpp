@@ -53,8 +53,8 @@ Result<SocketListing> owners_of(const WhoFlags& flags, const std::vector<PortSpe
   for (const auto& item : items) options->filter.local_port.push_back(item.ports);
   auto listing = list_sockets(*options);
   if (!listing) return listing;
-  std::erase_if(listing->rows, [&](const SocketRow& row) {
-    return std::none_of(items.begin(), items.end(), [&](const PortSpecItem& item) {
+  listing->keep_if([&](const SocketRow& row) {
+    return std::any_of(items.begin(), items.end(), [&](const PortSpecItem& item) {
       return item.ports.contains(row.socket.local_port) &&
              (!item.proto || *item.proto == row.socket.proto);
     });
@@ -67,7 +67,7 @@ int kill_owners(const WhoFlags& flags, const std::vector<PortSpecItem>& items,
   const auto signal = parse_signal(flags.signal);
   if (!signal) return fail("who", "--signal: unknown signal '" + flags.signal + "'");
   std::set<int> targets;
-  for (const auto& row : listing.rows) {
+  for (const auto& row : listing.rows()) {
     if (!is_listening(row.socket)) continue;
     for (const auto* process : row.processes) {
       if (process->pid > 1 && process->pid != getpid()) targets.insert(process->pid);
@@ -108,8 +108,8 @@ int kill_owners(const WhoFlags& flags, const std::vector<PortSpecItem>& items,
   if (!grace) return fail("who", grace.error().message);
   const auto port_free = [&] {
     const auto now = owners_of(flags, items);
-    return now && std::none_of(now->rows.begin(), now->rows.end(),
-                               [](const SocketRow& row) { return is_listening(row.socket); });
+    return now && std::none_of(now->sockets.begin(), now->sockets.end(),
+                               [](const SocketRecord& socket) { return is_listening(socket); });
   };
   const auto deadline = std::chrono::steady_clock::now() + *grace;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -137,13 +137,13 @@ int run_who(const WhoFlags& flags, const GlobalOptions& globals) {
   auto listing = owners_of(flags, items);
   if (!listing) return fail("who", listing.error().message, kExitRuntime);
   if (!flags.kill) {
-    if (listing->rows.empty()) {
+    if (listing->empty()) {
       fmt::print(stderr, "portkit: who: nothing owns {}\n", fmt::join(flags.ports, " "));
       return kExitNegative;
     }
     if (flags.sockets.json) {
       auto sockets = nlohmann::json::array();
-      for (const auto& row : listing->rows) sockets.push_back(socket_json(row));
+      for (const auto& row : listing->rows()) sockets.push_back(socket_json(row));
       print_out(nlohmann::json{{"sockets", std::move(sockets)}}.dump(2) + "\n");
     } else {
       print_out(render_sockets(*listing, resolve_style(globals)));

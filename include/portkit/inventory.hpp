@@ -103,24 +103,31 @@ struct ProcessInfo {
 };
 
 struct Owners {
-  // Each process described once (a node map keeps the addresses stable); inode -> processes
-  // holding it (several when a socket is shared after fork), sorted by inode.
+  struct Entry {
+    std::uint64_t inode = 0;
+    std::uint32_t first = 0;  // into owner_list
+    std::uint32_t count = 0;
+  };
+  // Each process described once (a node map keeps the addresses stable); per socket inode,
+  // sorted, a run of owner_list (several processes when a socket is shared after fork).
   std::unordered_map<int, ProcessInfo> processes;
-  std::vector<std::pair<std::uint64_t, std::vector<const ProcessInfo*>>> by_inode;
+  std::vector<Entry> by_inode;
+  std::vector<const ProcessInfo*> owner_list;
   bool hidden_for_lack_of_privilege = false;  // some /proc/PID/fd could not be read
 
   Owners() = default;
-  Owners(const Owners&) = delete;  // by_inode points into processes
+  Owners(const Owners&) = delete;  // owner_list points into processes
   Owners& operator=(const Owners&) = delete;
   Owners(Owners&&) = default;
   Owners& operator=(Owners&&) = default;
 
-  [[nodiscard]] const std::vector<const ProcessInfo*>* find(std::uint64_t inode) const;
+  // Empty when no process we can see holds it.
+  [[nodiscard]] std::span<const ProcessInfo* const> find(std::uint64_t inode) const;
 };
 
-// One pass over /proc/*/fd. Sockets shared by several processes have several owners, so the
-// walk goes to the end unless `stop_when_all_found` (one owner each is enough). No wanted
-// inodes means every socket: the walk can then run before the socket list is known.
+// One pass over /proc/*/fd on every usable core. No wanted inodes means every socket. With
+// `stop_when_all_found` the walk stops once each socket has an owner, then looks only at those
+// owners' ancestors and descendants for further owners (sockets are shared after fork).
 Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found = false);
 
 // Owners remembered between calls (the exporter asks every scrape): a remembered owner is

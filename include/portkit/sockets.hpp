@@ -2,6 +2,7 @@
 // `ls`, `who` and `stats` over the inventory: filters, owners, users, and the views.
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -24,21 +25,52 @@ struct SocketFilter {
 // ss's state names and groups: a state, or all, connected, synchronized, bucket, big.
 Result<std::uint32_t> parse_state_filter(std::string_view text);
 
+// One socket with what a listing knows about it; a value computed from the listing, whose
+// Owners keep `processes` alive.
 struct SocketRow {
   SocketRecord socket;
-  std::vector<const ProcessInfo*> processes;  // owned by SocketListing::owners
-  std::string_view user;                      // interned for the life of the process
-  std::string_view service;                   // from the compiled-in registry
-  std::string_view netns;  // empty for this host\'s namespace; else its name or net:[inode]
+  std::span<const ProcessInfo* const> processes;
+  std::string_view user;     // interned for the life of the process
+  std::string_view service;  // from the compiled-in registry
+  std::string_view netns;    // empty for this host's namespace; else its name or net:[inode]
   Exposure exposure = Exposure::one_address;
 };
 
-struct SocketListing {
-  std::vector<SocketRow> rows;
-  std::shared_ptr<const Owners> owners;
+// The sockets a listing shows, sorted, in about 64 bytes each: rows are computed when asked
+// for, so tens of thousands of sockets cost no more than their records and owners.
+class SocketListing {
+ public:
+  std::vector<SocketRecord> sockets;
+  std::shared_ptr<const Owners> owners;  // null when owners were not looked up
+  // Blocks of sockets from other namespaces (--all-netns): name, first index; in order.
+  std::vector<std::pair<std::string_view, std::size_t>> namespace_starts;
   InventoryBackend backend = InventoryBackend::netlink;
   bool owners_shown = false;
   bool owners_hidden_for_lack_of_privilege = false;
+  bool numeric = false;  // no user or service names
+
+  [[nodiscard]] std::size_t size() const { return sockets.size(); }
+  [[nodiscard]] bool empty() const { return sockets.empty(); }
+  [[nodiscard]] SocketRow row(std::size_t index) const;
+  [[nodiscard]] std::vector<SocketRow> rows() const;  // every row: for small listings
+  // Drops the sockets whose rows fail `keep`.
+  template <typename Keep>
+  void keep_if(Keep keep) {
+    std::size_t kept = 0;
+    std::size_t block = 0;
+    auto starts = namespace_starts;
+    for (std::size_t index = 0; index < sockets.size(); ++index) {
+      // A block starts where its first kept socket lands (an emptied block is harmless).
+      for (; block < starts.size() && namespace_starts[block].second <= index; ++block) {
+        starts[block].second = kept;
+      }
+      if (!keep(row(index))) continue;
+      sockets[kept++] = sockets[index];
+    }
+    for (; block < starts.size(); ++block) starts[block].second = kept;
+    sockets.resize(kept);
+    namespace_starts = std::move(starts);
+  }
 };
 
 struct ListOptions {

@@ -1,26 +1,21 @@
 // Who owns a socket: one pass over /proc/*/fd, reading each link ("socket:[INODE]").
 #include <dirent.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <set>
 #include <unordered_map>
-#include <unordered_set>
 
+#include "owner_walk.hpp"
 #include "portkit/inventory.hpp"
 #include "sys/file.hpp"
 #include "text_util.hpp"
 
 namespace portkit {
 namespace {
-
-struct DirCloser {
-  void operator()(DIR* dir) const { closedir(dir); }
-};
-using Dir = std::unique_ptr<DIR, DirCloser>;
 
 std::optional<std::uint64_t> socket_inode(std::string_view link) {
   constexpr std::string_view prefix = "socket:[";
@@ -46,11 +41,12 @@ ProcessInfo describe(int pid) {
 
 }  // namespace
 
-const std::vector<const ProcessInfo*>* Owners::find(std::uint64_t inode) const {
+std::span<const ProcessInfo* const> Owners::find(std::uint64_t inode) const {
   const auto it =
       std::lower_bound(by_inode.begin(), by_inode.end(), inode,
-                       [](const auto& entry, std::uint64_t key) { return entry.first < key; });
-  return it != by_inode.end() && it->first == inode ? &it->second : nullptr;
+                       [](const Entry& entry, std::uint64_t key) { return entry.inode < key; });
+  if (it == by_inode.end() || it->inode != inode) return {};
+  return {owner_list.data() + it->first, it->count};
 }
 
 std::string container_from_cgroup(std::string_view text) {
@@ -70,116 +66,152 @@ std::string container_from_cgroup(std::string_view text) {
   return {};
 }
 
-namespace {
-
-struct Walk {
-  std::unordered_map<std::uint64_t, std::vector<OwnerCache::Location>> found;
-  bool hidden_for_lack_of_privilege = false;
-};
-
-// One pass over /proc/*/fd; the first fd of each (inode, process) is kept.
-Walk walk_fds(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found) {
-  Walk walk;
-  const std::unordered_set<std::uint64_t> wanted(wanted_inodes.begin(), wanted_inodes.end());
-  walk.found.reserve(wanted.empty() ? 4096 : wanted.size());
-  std::unordered_set<std::uint64_t> missing = wanted;
-  const Dir proc(opendir("/proc"));
-  if (!proc) return walk;
-  const int self = getpid();
-  while (const auto* entry = readdir(proc.get())) {
-    if (stop_when_all_found && !wanted.empty() && missing.empty()) break;
-    const auto pid = parse_decimal(entry->d_name);
-    if (!pid || static_cast<int>(*pid) == self) continue;
-    const auto fd_path = "/proc/" + std::string(entry->d_name) + "/fd";
-    const Dir fds(opendir(fd_path.c_str()));
-    if (!fds) {
-      if (errno == EACCES || errno == EPERM) walk.hidden_for_lack_of_privilege = true;
-      continue;  // ENOENT: the process ended mid-walk
-    }
-    const int dir_fd = dirfd(fds.get());
-    while (const auto* fd_entry = readdir(fds.get())) {
-      if (fd_entry->d_name[0] == '.') continue;
-      char link[64];
-      const auto length = readlinkat(dir_fd, fd_entry->d_name, link, sizeof link);
-      if (length <= 0) continue;
-      const auto inode = socket_inode(std::string_view(link, static_cast<std::size_t>(length)));
-      if (!inode) continue;
-      if (!wanted.empty() && !wanted.count(*inode)) continue;
-      auto& locations = walk.found[*inode];
-      const int owner = static_cast<int>(*pid);
-      if (std::none_of(locations.begin(), locations.end(),
-                       [&](const auto& location) { return location.pid == owner; })) {
-        const auto fd = parse_decimal(fd_entry->d_name);
-        locations.push_back({owner, fd ? static_cast<int>(*fd) : -1});
-      }
-      missing.erase(*inode);
-    }
-  }
-  return walk;
-}
-
-Owners assemble(const std::unordered_map<std::uint64_t, std::vector<OwnerCache::Location>>& found,
-                bool hidden) {
+Owners owners_from(const std::vector<FdOwner>& found, bool hidden_for_lack_of_privilege) {
   Owners owners;
-  owners.hidden_for_lack_of_privilege = hidden;
-  owners.by_inode.reserve(found.size());
-  for (const auto& [inode, locations] : found) {
-    if (locations.empty()) continue;
-    std::vector<const ProcessInfo*> processes;
-    for (const auto& location : locations) {
-      auto it = owners.processes.find(location.pid);
-      if (it == owners.processes.end())
-        it = owners.processes.emplace(location.pid, describe(location.pid)).first;
-      processes.push_back(&it->second);
+  owners.hidden_for_lack_of_privilege = hidden_for_lack_of_privilege;
+  owners.owner_list.reserve(found.size());
+  for (const auto& owner : found) {
+    auto it = owners.processes.find(owner.pid);
+    if (it == owners.processes.end()) {
+      it = owners.processes.emplace(owner.pid, describe(owner.pid)).first;
     }
-    owners.by_inode.emplace_back(inode, std::move(processes));
+    if (owners.by_inode.empty() || owners.by_inode.back().inode != owner.inode) {
+      owners.by_inode.push_back(
+          {owner.inode, static_cast<std::uint32_t>(owners.owner_list.size()), 0});
+    }
+    owners.owner_list.push_back(&it->second);
+    ++owners.by_inode.back().count;
   }
-  std::sort(owners.by_inode.begin(), owners.by_inode.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
   return owners;
 }
 
-bool still_there(std::uint64_t inode, const OwnerCache::Location& location) {
+namespace {
+
+bool still_there(const FdOwner& owner) {
   char link[64];
-  const auto path = "/proc/" + std::to_string(location.pid) + "/fd/" + std::to_string(location.fd);
+  const auto path = "/proc/" + std::to_string(owner.pid) + "/fd/" + std::to_string(owner.fd);
   const auto length = readlink(path.c_str(), link, sizeof link);
   return length > 0 &&
-         socket_inode(std::string_view(link, static_cast<std::size_t>(length))) == inode;
+         socket_inode(std::string_view(link, static_cast<std::size_t>(length))) == owner.inode;
 }
 
 }  // namespace
 
+namespace {
+
+// pid -> parent pid, from each /proc/PID/stat ("PID (COMM) STATE PPID ...").
+std::unordered_map<int, int> parent_pids() {
+  std::unordered_map<int, int> parents;
+  DIR* proc = opendir("/proc");
+  if (!proc) return parents;
+  while (const auto* entry = readdir(proc)) {
+    const auto pid = parse_decimal(entry->d_name);
+    if (!pid) continue;
+    const auto stat = sys::read_text_file("/proc/" + std::string(entry->d_name) + "/stat");
+    if (!stat) continue;
+    const auto close = stat->rfind(')');  // the command itself may hold ")"
+    if (close == std::string::npos || close + 4 >= stat->size()) continue;
+    auto rest = std::string_view(*stat).substr(close + 4);  // past ") S "
+    if (const auto parent = parse_decimal(rest.substr(0, rest.find(' ')))) {
+      parents.emplace(static_cast<int>(*pid), static_cast<int>(*parent));
+    }
+  }
+  closedir(proc);
+  return parents;
+}
+
+// The ancestors and descendants of `owners`, without the owners themselves.
+std::vector<int> relatives_of(const std::set<int>& owners) {
+  const auto parents = parent_pids();
+  std::unordered_map<int, std::vector<int>> children;
+  for (const auto& [pid, parent] : parents) children[parent].push_back(pid);
+  std::set<int> relatives;
+  for (const int owner : owners) {
+    auto up = parents.find(owner);
+    for (std::size_t depth = 0; up != parents.end() && up->second > 0 && depth < 4096; ++depth) {
+      relatives.insert(up->second);
+      up = parents.find(up->second);
+    }
+    std::vector<int> pending{owner};
+    while (!pending.empty()) {
+      const int pid = pending.back();
+      pending.pop_back();
+      for (const int child : children[pid]) {
+        if (relatives.insert(child).second) pending.push_back(child);
+      }
+    }
+  }
+  for (const int owner : owners) relatives.erase(owner);
+  return {relatives.begin(), relatives.end()};
+}
+
+}  // namespace
+
+std::vector<FdOwner> find_owners_quickly(std::span<const std::uint64_t> wanted_inodes,
+                                         bool& hidden_for_lack_of_privilege) {
+  OwnerWalk first(wanted_inodes, true);
+  run_owner_walk(first);
+  hidden_for_lack_of_privilege = first.hidden_for_lack_of_privilege();
+  auto found = first.take_found();
+  std::set<int> owners;
+  for (const auto& owner : found) owners.insert(owner.pid);
+  auto relatives = relatives_of(owners);
+  if (relatives.empty()) return found;
+  // Only a socket already found can be shared with a relative.
+  std::vector<std::uint64_t> inodes;
+  for (const auto& owner : found) {
+    if (inodes.empty() || inodes.back() != owner.inode) inodes.push_back(owner.inode);
+  }
+  OwnerWalk second(inodes, false, std::move(relatives));
+  run_owner_walk(second);
+  const auto more = second.take_found();
+  found.insert(found.end(), more.begin(), more.end());
+  std::sort(found.begin(), found.end(), [](const FdOwner& a, const FdOwner& b) {
+    return a.inode != b.inode ? a.inode < b.inode : a.pid < b.pid;
+  });
+  return found;
+}
+
 Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found) {
-  auto walk = walk_fds(wanted_inodes, stop_when_all_found);
-  return assemble(walk.found, walk.hidden_for_lack_of_privilege);
+  if (stop_when_all_found) {
+    bool hidden = false;
+    auto found = find_owners_quickly(wanted_inodes, hidden);
+    return owners_from(found, hidden);
+  }
+  OwnerWalk walk(wanted_inodes, false);
+  run_owner_walk(walk);
+  return owners_from(walk.take_found(), walk.hidden_for_lack_of_privilege());
 }
 
 Owners OwnerCache::find(std::span<const std::uint64_t> inodes) {
-  std::unordered_map<std::uint64_t, std::vector<Location>> current;
+  std::vector<FdOwner> current;
   std::vector<std::uint64_t> misses;
   for (const auto inode : inodes) {
     const auto known = known_.find(inode);
     if (known != known_.end() &&
-        std::all_of(known->second.begin(), known->second.end(),
-                    [&](const Location& location) { return still_there(inode, location); })) {
-      current.emplace(inode, known->second);
+        std::all_of(known->second.begin(), known->second.end(), [&](const Location& location) {
+          return still_there({inode, location.pid, location.fd});
+        })) {
+      for (const auto& location : known->second)
+        current.push_back({inode, location.pid, location.fd});
     } else {
       misses.push_back(inode);
     }
   }
+  std::unordered_map<std::uint64_t, std::vector<Location>> remembered;
   if (!misses.empty()) {
-    auto walk = walk_fds(misses, true);
-    hidden_ = walk.hidden_for_lack_of_privilege;
-    for (const auto inode : misses) {
-      // Not found means no process we can see holds it (or it is our own): remembered as
-      // ownerless until the socket goes away, so it does not force a full walk every time.
-      auto found = walk.found.find(inode);
-      current[inode] =
-          found != walk.found.end() ? std::move(found->second) : std::vector<Location>{};
-    }
+    const auto found = find_owners_quickly(misses, hidden_);
+    current.insert(current.end(), found.begin(), found.end());
   }
-  known_ = current;
-  return assemble(current, hidden_);
+  std::sort(current.begin(), current.end(), [](const FdOwner& a, const FdOwner& b) {
+    return a.inode != b.inode ? a.inode < b.inode : a.pid < b.pid;
+  });
+  for (const auto& owner : current) remembered[owner.inode].push_back({owner.pid, owner.fd});
+  // A socket no process we can see holds (or our own) is remembered as ownerless until it
+  // goes away, so it does not force a full walk every time.
+  for (const auto inode : inodes) remembered.try_emplace(inode);
+  known_ = std::move(remembered);
+  return owners_from(current, hidden_);
 }
 
 }  // namespace portkit

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <cstring>
-#include <future>
 #include <map>
 #include <set>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 
+#include "inventory/owner_walk.hpp"
 #include "portkit/registry.hpp"
 #include "text_util.hpp"
 
@@ -104,6 +106,55 @@ bool passes(const SocketRecord& socket, const SocketFilter& filter) {
   return true;
 }
 
+SocketRow SocketListing::row(std::size_t index) const {
+  const auto& socket = sockets[index];
+  SocketRow row;
+  row.socket = socket;
+  for (const auto& [name, start] : namespace_starts) {
+    if (index >= start) row.netns = name;
+  }
+  row.exposure = exposure_of(socket.local);
+  row.user = user_name(socket.uid, numeric);
+  if (!numeric) row.service = registry::service_name(socket.local_port, socket.proto);
+  if (owners) row.processes = owners->find(socket.inode);
+  return row;
+}
+
+std::vector<SocketRow> SocketListing::rows() const {
+  std::vector<SocketRow> all;
+  all.reserve(sockets.size());
+  for (std::size_t index = 0; index < sockets.size(); ++index) all.push_back(row(index));
+  return all;
+}
+
+namespace {
+
+// By transport, local port, family, peer port, then addresses: the order ss users expect.
+void sort_sockets(std::vector<SocketRecord>::iterator first,
+                  std::vector<SocketRecord>::iterator last) {
+  const auto key = [](const SocketRecord& s) {
+    return (std::uint64_t{s.proto == Proto::udp} << 40) | (std::uint64_t{s.local_port} << 24) |
+           (std::uint64_t{s.local.is_v6} << 16) | s.peer_port;
+  };
+  std::sort(first, last, [&](const SocketRecord& a, const SocketRecord& b) {
+    const auto ka = key(a);
+    const auto kb = key(b);
+    if (ka != kb) return ka < kb;
+    const auto local = std::memcmp(a.local.bytes.data(), b.local.bytes.data(), 16);
+    if (local != 0) return local < 0;
+    return std::memcmp(a.peer.bytes.data(), b.peer.bytes.data(), 16) < 0;
+  });
+}
+
+struct JoinAtExit {
+  std::vector<std::thread>& threads;
+  ~JoinAtExit() {
+    for (auto& thread : threads) thread.join();
+  }
+};
+
+}  // namespace
+
 Result<SocketListing> list_sockets(const ListOptions& options) {
   auto query = options.query;
   const auto& filter = options.filter;
@@ -115,107 +166,83 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
     query.tcp_states = bit(SocketState::listen) | bit(SocketState::close);
   }
   if (query.local_ports.empty()) query.local_ports = filter.local_port;
-  // The /proc walk needs no socket list when it collects every socket's owners, so it runs on
-  // a second core while this one takes the kernel's dump.
+  // The /proc walk needs no socket list when it collects every socket's owners, so every
+  // usable core but this one starts on it while this one takes the kernel's dump, then joins.
   const bool need_owners = options.owners || filter.pid || filter.process;
-  std::future<Owners> owner_walk;
+  std::optional<OwnerWalk> full_walk;
+  std::vector<std::thread> walkers;
+  const JoinAtExit join_at_exit{walkers};
   if (need_owners && !options.owners_stop_early) {
-    owner_walk = std::async(std::launch::async, [] { return find_owners({}); });
+    full_walk.emplace(std::span<const std::uint64_t>{}, false);
+    try {
+      for (unsigned i = 0; i < std::max(1u, owner_walk_threads() - 1); ++i) {
+        walkers.emplace_back([&full_walk] { full_walk->work(); });
+      }
+    } catch (const std::system_error&) {
+      // No thread to spare: this one walks after the dump.
+    }
   }
   auto inventory = read_inventory(query);
   if (!inventory) return inventory.error();
-  // Sorting the small records, not the rows with their strings, keeps this cheap; each
-  // namespace's block is sorted on its own and keeps its place.
-  const auto sort_from = [&](std::size_t first) {
-    std::sort(inventory->sockets.begin() + static_cast<std::ptrdiff_t>(first),
-              inventory->sockets.end(), [](const SocketRecord& a, const SocketRecord& b) {
-                const auto key = [](const SocketRecord& s) {
-                  return (std::uint64_t{s.proto == Proto::udp} << 40) |
-                         (std::uint64_t{s.local_port} << 24) |
-                         (std::uint64_t{s.local.is_v6} << 16) | s.peer_port;
-                };
-                const auto ka = key(a);
-                const auto kb = key(b);
-                if (ka != kb) return ka < kb;
-                const auto local = std::memcmp(a.local.bytes.data(), b.local.bytes.data(), 16);
-                if (local != 0) return local < 0;
-                return std::memcmp(a.peer.bytes.data(), b.peer.bytes.data(), 16) < 0;
-              });
-  };
-  sort_from(0);
   SocketListing listing;
   listing.backend = inventory->used;
+  listing.numeric = options.numeric;
+  listing.sockets = std::move(inventory->sockets);
+  std::erase_if(listing.sockets,
+                [&](const SocketRecord& socket) { return !passes(socket, filter); });
+  sort_sockets(listing.sockets.begin(), listing.sockets.end());
   // Rows from other namespaces carry its name; a static set keeps the names' storage.
   static std::set<std::string> namespace_names;
-  std::vector<std::pair<std::string_view, std::size_t>> namespace_starts;  // name, first index
   if (options.all_netns) {
     auto others = read_other_namespaces(query);
     if (!others) return others.error();
     for (auto& other : *others) {
-      const auto start = inventory->sockets.size();
-      namespace_starts.emplace_back(*namespace_names.insert(other.name).first, start);
-      inventory->sockets.insert(inventory->sockets.end(), other.inventory.sockets.begin(),
-                                other.inventory.sockets.end());
-      sort_from(start);
-    }
-  }
-  const auto namespace_of = [&](std::size_t index) {
-    std::string_view name;
-    for (const auto& [label, start] : namespace_starts) {
-      if (index >= start) name = label;
-    }
-    return name;
-  };
-  // Names looked up once per distinct port, not per socket.
-  std::unordered_map<std::uint32_t, std::string_view> services;
-  listing.rows.reserve(inventory->sockets.size());
-  for (std::size_t index = 0; index < inventory->sockets.size(); ++index) {
-    const auto& socket = inventory->sockets[index];
-    if (!passes(socket, filter)) continue;
-    SocketRow row;
-    row.socket = socket;
-    row.netns = namespace_of(index);
-    row.exposure = exposure_of(socket.local);
-    row.user = user_name(socket.uid, options.numeric);
-    if (!options.numeric) {
-      const auto key = (std::uint32_t{socket.proto == Proto::udp} << 16) | socket.local_port;
-      auto it = services.find(key);
-      if (it == services.end()) {
-        it = services.emplace(key, registry::service_name(socket.local_port, socket.proto)).first;
+      const auto start = listing.sockets.size();
+      listing.namespace_starts.emplace_back(*namespace_names.insert(other.name).first, start);
+      for (const auto& socket : other.inventory.sockets) {
+        if (passes(socket, filter)) listing.sockets.push_back(socket);
       }
-      row.service = it->second;
+      sort_sockets(listing.sockets.begin() + static_cast<std::ptrdiff_t>(start),
+                   listing.sockets.end());
     }
-    listing.rows.push_back(std::move(row));
   }
   if (filter.user) {
-    std::erase_if(listing.rows, [&](const SocketRow& row) {
-      return row.user != *filter.user && std::to_string(row.socket.uid) != *filter.user &&
-             user_name(row.socket.uid, false) != *filter.user;
+    listing.keep_if([&](const SocketRow& row) {
+      return user_name(row.socket.uid, false) == *filter.user ||
+             std::to_string(row.socket.uid) == *filter.user;
     });
   }
-  if (need_owners) {
+  if (!need_owners) return listing;
+  std::shared_ptr<Owners> owners;
+  if (full_walk) {
+    full_walk->work();
+    for (auto& walker : walkers) walker.join();
+    walkers.clear();
+    owners = std::make_shared<Owners>(
+        owners_from(full_walk->take_found(), full_walk->hidden_for_lack_of_privilege()));
+  } else {
     std::vector<std::uint64_t> inodes;
-    if (options.owners_stop_early) {
-      for (const auto& row : listing.rows) inodes.push_back(row.socket.inode);
+    inodes.reserve(listing.sockets.size());
+    // TIME_WAIT and other orphaned sockets have inode 0: no process can hold them.
+    for (const auto& socket : listing.sockets) {
+      if (socket.inode != 0) inodes.push_back(socket.inode);
     }
-    auto owners = std::make_shared<Owners>(!options.owners_stop_early ? owner_walk.get()
-                                           : options.owner_cache ? options.owner_cache->find(inodes)
-                                           : inodes.empty()      ? Owners{}
-                                                                 : find_owners(inodes, true));
-    listing.owners_shown = options.owners;
-    listing.owners_hidden_for_lack_of_privilege = owners->hidden_for_lack_of_privilege;
-    for (auto& row : listing.rows) {
-      if (const auto* processes = owners->find(row.socket.inode)) row.processes = *processes;
-    }
-    listing.owners = std::move(owners);
-    std::erase_if(listing.rows, [&](const SocketRow& row) {
-      if (filter.pid && std::none_of(row.processes.begin(), row.processes.end(),
-                                     [&](const ProcessInfo* p) { return p->pid == *filter.pid; })) {
-        return true;
-      }
-      return filter.process &&
-             std::none_of(row.processes.begin(), row.processes.end(),
-                          [&](const ProcessInfo* p) { return p->command == *filter.process; });
+    owners = std::make_shared<Owners>(options.owner_cache ? options.owner_cache->find(inodes)
+                                      : inodes.empty()    ? Owners{}
+                                                          : find_owners(inodes, true));
+  }
+  listing.owners_shown = options.owners;
+  listing.owners_hidden_for_lack_of_privilege = owners->hidden_for_lack_of_privilege;
+  listing.owners = owners;
+  if (filter.pid || filter.process) {
+    listing.keep_if([&](const SocketRow& row) {
+      const auto& processes = row.processes;
+      return (!filter.pid ||
+              std::any_of(processes.begin(), processes.end(),
+                          [&](const ProcessInfo* p) { return p->pid == *filter.pid; })) &&
+             (!filter.process ||
+              std::any_of(processes.begin(), processes.end(),
+                          [&](const ProcessInfo* p) { return p->command == *filter.process; }));
     });
   }
   return listing;

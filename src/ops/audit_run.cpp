@@ -10,7 +10,7 @@ namespace {
 
 std::vector<ListeningPort> listening_ports(const SocketListing& listing) {
   std::vector<ListeningPort> ports;
-  for (const auto& row : listing.rows) {  // the default view: listening sockets only
+  for (const auto& row : listing.rows()) {  // the default view: listening sockets only
     std::string owner;
     if (!row.processes.empty())
       owner = fmt::format("{} {}", row.processes.front()->pid, row.processes.front()->command);
@@ -50,7 +50,7 @@ Result<std::vector<Finding>> run_audit(const AuditRequest& request) {
     auto inventory = read_inventory({.backend = request.backend});
     if (!inventory) return inventory.error();
     const auto stats = compute_stats(inventory->sockets, host, 16);
-    findings = audit_sockets(listing->rows, stats, host, request.settings);
+    findings = audit_sockets(listing->rows(), stats, host, request.settings);
   }
   const auto listening = listening_ports(*listing);
   if (!request.compose_files.empty()) {

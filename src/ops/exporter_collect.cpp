@@ -48,13 +48,14 @@ Result<std::string> collect_metrics(const ExporterOptions& options, std::uint64_
 
   const auto host = read_host_port_config();
   const auto stats = compute_stats(inventory->sockets, host, options.limits.max_destinations);
-  auto findings = audit_sockets(listing->rows, stats, host, options.audit);
+  const auto rows = listing->rows();
+  auto findings = audit_sockets(rows, stats, host, options.audit);
   finalize_findings(findings, options.audit);
   const auto probes = run_probes(options);
 
   MetricsInput input;
   input.sockets = inventory->sockets;
-  input.listening = listing->rows;
+  input.listening = rows;
   input.stats = &stats;
   input.findings = findings;
   input.probes = probes;

@@ -12,14 +12,21 @@
 namespace portkit {
 namespace {
 
-std::string processes_text(const SocketRow& row) {
-  std::string text;
+// "PID/command[container],..." into `text`, reused across rows.
+std::string_view processes_text(const SocketRow& row, std::string& text) {
+  text.clear();
   for (const auto* process : row.processes) {
-    if (!text.empty()) text += ",";
-    text += std::to_string(process->pid) + "/" + process->command;
-    if (!process->container.empty()) text += "[" + process->container + "]";
+    if (!text.empty()) text += ',';
+    text += std::to_string(process->pid);
+    text += '/';
+    text += process->command;
+    if (!process->container.empty()) {
+      text += '[';
+      text += process->container;
+      text += ']';
+    }
   }
-  return text.empty() ? "-" : text;
+  return text.empty() ? "-" : std::string_view(text);
 }
 
 }  // namespace
@@ -88,31 +95,26 @@ std::size_t write_address(char* out, const IpAddress& address, std::uint16_t por
   return length;
 }
 
-std::string render_sockets(const SocketListing& listing, Style style) {
+void write_sockets(const SocketListing& listing, Style style, const TextSink& sink) {
   constexpr std::size_t kAddressMax = INET6_ADDRSTRLEN + 8;
+  constexpr std::size_t kFlushAt = 1 << 16;
   const bool owners = listing.owners_shown;
-  std::vector<std::string> process_cells;
-  if (owners) {
-    process_cells.reserve(listing.rows.size());
-    for (const auto& row : listing.rows) process_cells.push_back(processes_text(row));
-  }
+  std::string scratch;
   // Pass 1: column widths.
   std::array<std::size_t, 8> widths{5, 5, 4, 5, 7, 4, 7, 8};  // the header words
   char buffer[kAddressMax];
-  for (std::size_t i = 0; i < listing.rows.size(); ++i) {
-    const auto& row = listing.rows[i];
+  for (std::size_t i = 0; i < listing.size(); ++i) {
+    const auto row = listing.row(i);
     const auto& socket = row.socket;
     widths[1] = std::max(widths[1], write_address(buffer, socket.local, socket.local_port));
     widths[2] = std::max(widths[2], write_address(buffer, socket.peer, socket.peer_port));
     widths[3] = std::max(widths[3], socket_state_name(socket.state, socket.proto).size());
-    if (owners) widths[4] = std::max(widths[4], process_cells[i].size());
+    if (owners) widths[4] = std::max(widths[4], processes_text(row, scratch).size());
     widths[5] = std::max(widths[5], row.user.size());
     widths[6] = std::max(widths[6], std::max<std::size_t>(row.service.size(), 1));
   }
   std::string out;
-  std::size_t line = 16;
-  for (std::size_t c = 0; c < widths.size(); ++c) line += widths[c] + 2;
-  out.reserve(line * (listing.rows.size() + 1));
+  out.reserve(kFlushAt + 1024);
   const auto cell = [&](std::string_view text, std::size_t column, Tone tone = Tone::plain) {
     out += style.color && tone != Tone::plain ? styled(text, tone, style) : std::string(text);
     if (column + 1 < widths.size()) out.append(widths[column] + 2 - text.size(), ' ');
@@ -120,8 +122,9 @@ std::string render_sockets(const SocketListing& listing, Style style) {
   const std::array<std::string_view, 8> headers{"PROTO",   "LOCAL", "PEER",    "STATE",
                                                 "PROCESS", "USER",  "SERVICE", "EXPOSURE"};
   // A NETNS column only when other namespaces were listed (--all-netns).
-  const bool namespaces = std::any_of(listing.rows.begin(), listing.rows.end(),
-                                      [](const SocketRow& row) { return !row.netns.empty(); });
+  const bool namespaces =
+      std::any_of(listing.namespace_starts.begin(), listing.namespace_starts.end(),
+                  [&](const auto& block) { return block.second < listing.size(); });
   const auto netns_cell = [&](std::string_view exposure, std::string_view netns) {
     if (!namespaces) return;
     out.append(10 - exposure.size(), ' ');  // EXPOSURE is at most 8 wide
@@ -133,8 +136,8 @@ std::string render_sockets(const SocketListing& listing, Style style) {
   }
   netns_cell(headers[7], "NETNS");
   out += '\n';
-  for (std::size_t i = 0; i < listing.rows.size(); ++i) {
-    const auto& row = listing.rows[i];
+  for (std::size_t i = 0; i < listing.size(); ++i) {
+    const auto row = listing.row(i);
     const auto& socket = row.socket;
     cell(socket.proto == Proto::tcp ? (socket.local.is_v6 ? "tcp6" : "tcp")
                                     : (socket.local.is_v6 ? "udp6" : "udp"),
@@ -142,15 +145,43 @@ std::string render_sockets(const SocketListing& listing, Style style) {
     cell({buffer, write_address(buffer, socket.local, socket.local_port)}, 1);
     cell({buffer, write_address(buffer, socket.peer, socket.peer_port)}, 2);
     cell(socket_state_name(socket.state, socket.proto), 3);
-    if (owners) cell(process_cells[i], 4);
+    if (owners) cell(processes_text(row, scratch), 4);
     cell(row.user, 5);
     cell(row.service.empty() ? "-" : row.service, 6);
     cell(exposure_name(row.exposure), 7,
          row.exposure == Exposure::all_interfaces ? Tone::warn : Tone::plain);
     netns_cell(exposure_name(row.exposure), row.netns);
     out += '\n';
+    if (out.size() >= kFlushAt) {
+      sink(out);
+      out.clear();
+    }
   }
-  return out;
+  if (!out.empty()) sink(out);
+}
+
+std::string render_sockets(const SocketListing& listing, Style style) {
+  std::string text;
+  write_sockets(listing, style, [&](std::string_view piece) { text += piece; });
+  return text;
+}
+
+void write_sockets_json(const SocketListing& listing, const TextSink& sink) {
+  constexpr std::size_t kFlushAt = 1 << 16;
+  std::string out = "{\"sockets\": [";
+  for (std::size_t i = 0; i < listing.size(); ++i) {
+    out += i ? ",\n  " : "\n  ";
+    out += socket_json(listing.row(i)).dump();
+    if (out.size() >= kFlushAt) {
+      sink(out);
+      out.clear();
+    }
+  }
+  out += listing.empty() ? "],\n" : "\n],\n";
+  out += fmt::format(" \"backend\": \"{}\",\n \"owners_incomplete\": {}\n}}\n",
+                     listing.backend == InventoryBackend::netlink ? "netlink" : "procfs",
+                     listing.owners_hidden_for_lack_of_privilege);
+  sink(out);
 }
 
 nlohmann::json stats_json(const SocketStats& stats, double warn_fraction) {

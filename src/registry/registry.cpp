@@ -22,6 +22,8 @@ struct CuratedViews {
   std::vector<std::string_view> aliases;
   std::vector<CuratedEntry> entries;
   std::vector<PortlessProtocol> portless;
+  // Entries of one port, by port (table order within a port): service_name runs per socket.
+  std::vector<std::pair<std::uint16_t, std::uint16_t>> single_port;  // port, entry index
 
   CuratedViews() {
     std::size_t alias_total = 0;
@@ -45,6 +47,13 @@ struct CuratedViews {
                          data::text(record.devops_note),
                          data::text(record.exposure_advice)});
     }
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      if (entries[i].ports.low == entries[i].ports.high) {
+        single_port.emplace_back(entries[i].ports.low, static_cast<std::uint16_t>(i));
+      }
+    }
+    std::stable_sort(single_port.begin(), single_port.end(),
+                     [](const auto& a, const auto& b) { return a.first < b.first; });
     for (std::size_t i = 0; i < data::kPortlessCount; ++i) {
       const auto& record = data::kPortless[i];
       portless.push_back({data::text(record.name),
@@ -220,12 +229,22 @@ std::optional<std::uint16_t> port_by_name(std::string_view name, Proto proto) {
 
 std::string_view service_name(std::uint16_t port, Proto proto) {
   const auto bit = proto_bit(proto);
-  for (const auto& entry : curated()) {
-    if (entry.ports.low == port && entry.ports.high == port && speaks(entry, bit))
-      return entry.name;
+  const auto& views = curated_views();
+  const auto by_port = [](const auto& item, std::uint16_t key) { return item.first < key; };
+  for (auto it =
+           std::lower_bound(views.single_port.begin(), views.single_port.end(), port, by_port);
+       it != views.single_port.end() && it->first == port; ++it) {
+    const auto& entry = views.entries[it->second];
+    if (speaks(entry, bit)) return entry.name;
   }
-  for (const auto& entry : iana_for_port(port, bit)) {
-    if (entry.ports.low == port && entry.ports.high == port) return entry.name;
+  const std::span<const data::IanaRecord> table(data::kIana, data::kIanaCount);
+  for (auto it = std::lower_bound(
+           table.begin(), table.end(), port,
+           [](const data::IanaRecord&record, std::uint16_t key) { return record.low < key; });
+       it != table.end() && it->low == port; ++it) {
+    if (it->high == port && speaks(*it, bit)) {
+      return iana_entry(static_cast<std::size_t>(it - table.begin())).name;
+    }
   }
   return {};
 }

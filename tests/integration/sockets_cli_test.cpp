@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -164,6 +166,56 @@ TEST(SocketsCli, WhoFindsAndKillsTheOwner) {
   const auto nobody = run_portkit({"who", port});
   EXPECT_EQ(nobody.exit_code, 1);
   EXPECT_EQ(std::count(nobody.err.begin(), nobody.err.end(), '\n'), 1);
+}
+
+// The owner walk probes fd numbers up to a little past a process's fd count, then reads the
+// directory: a socket at a far fd must still be found, and a socket shared after fork names
+// both processes, whichever threads walk them.
+TEST(SocketsCli, OwnersAtFarFdsAndSharedSocketsAreFound) {
+  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const auto port = std::to_string(ntohs(address.sin_port));
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    rlimit limit{6000, 6000};
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+    const int far = ::dup2(listener, 5000);
+    const char done = far == 5000 ? 'y' : 'n';
+    if (::write(ready[1], &done, 1) != 1) _exit(1);
+    ::pause();
+    _exit(0);
+  }
+  char done = 0;
+  ASSERT_EQ(::read(ready[0], &done, 1), 1);
+  ::close(ready[0]);
+  ::close(ready[1]);
+  EXPECT_EQ(done, 'y');
+  for (const auto& args : {std::vector<std::string>{"who", port, "--json"},
+                           std::vector<std::string>{"ls", "--sport", port, "--json"},
+                           std::vector<std::string>{"ls", "-t", "--json"}}) {
+    const auto result = run_portkit(args);
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    std::set<int> pids;
+    const auto document = json::parse(result.out);
+    for (const auto& socket : document["sockets"]) {
+      if (socket["local_port"] != std::stoi(port)) continue;
+      for (const auto& process : socket["processes"]) pids.insert(process["pid"].get<int>());
+    }
+    EXPECT_EQ(pids, (std::set<int>{getpid(), child})) << args[0] << " " << args[1];
+  }
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  ::close(listener);
 }
 
 TEST(SocketsCli, StatsSeesEphemeralPressure) {

@@ -130,8 +130,9 @@ TEST(AuditSockets, IgnoredRulesAreDroppedAndTheRestSortedBySeverity) {
 
 TEST(AuditSockets, OwnersAreNamed) {
   ProcessInfo redis{.pid = 42, .command = "redis-server", .container = "0123456789ab"};
+  const ProcessInfo* const owners[] = {&redis};
   auto row = listener("0.0.0.0", 6379);
-  row.processes = {&redis};
+  row.processes = owners;
   const auto findings = audit({row});
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].process, "42 redis-server (container 0123456789ab)");

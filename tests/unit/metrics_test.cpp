@@ -17,11 +17,12 @@ SocketRecord record(std::string_view local, std::uint16_t port, SocketState stat
   return socket;
 }
 
-SocketRow row_of(const SocketRecord& socket, const ProcessInfo* process = nullptr) {
+// `owners` must outlive the row, as a listing's Owners do.
+SocketRow row_of(const SocketRecord& socket, std::span<const ProcessInfo* const> owners = {}) {
   SocketRow row;
   row.socket = socket;
   row.exposure = exposure_of(socket.local);
-  if (process) row.processes = {process};
+  row.processes = owners;
   return row;
 }
 
@@ -56,9 +57,10 @@ TEST(Metrics, SocketCountsPerProtoFamilyAndState) {
 
 TEST(Metrics, ListeningSeriesWithOwnersAndAnAggregatedTail) {
   ProcessInfo nginx{.pid = 7, .command = "ng\"inx\\"};
+  const ProcessInfo* const owners[] = {&nginx};
   std::vector<SocketRow> rows;
   for (std::uint16_t port : {8080, 80, 443, 9000}) {
-    rows.push_back(row_of(record("0.0.0.0", port, SocketState::listen), &nginx));
+    rows.push_back(row_of(record("0.0.0.0", port, SocketState::listen), owners));
   }
   rows.push_back(row_of(record("127.0.0.1", 9001, SocketState::listen)));
   MetricsInput input;

@@ -105,6 +105,37 @@ TEST(Registry, ServiceNameForDisplay) {
   EXPECT_EQ(registry::service_name(123, Proto::udp), "ntp");
 }
 
+// service_name is indexed for speed (ls names every socket): it must say exactly what the
+// plain definition says, the first single-port curated entry, else the first IANA one.
+TEST(Registry, ServiceNameAgreesWithTheTablesForEveryPort) {
+  std::size_t named = 0;
+  for (const auto proto : {Proto::tcp, Proto::udp}) {
+    for (std::uint32_t port = 0; port <= 65535; ++port) {
+      const auto number = static_cast<std::uint16_t>(port);
+      std::string_view expected;
+      for (const auto& entry : registry::curated()) {
+        if (entry.ports.low == number && entry.ports.high == number &&
+            (entry.protocols & proto_bit(proto))) {
+          expected = entry.name;
+          break;
+        }
+      }
+      if (expected.empty()) {
+        for (const auto& entry : registry::iana_for_port(number, proto_bit(proto))) {
+          if (entry.ports.low == number && entry.ports.high == number) {
+            expected = entry.name;
+            break;
+          }
+        }
+      }
+      ASSERT_EQ(registry::service_name(number, proto), expected)
+          << port << "/" << proto_name(proto);
+      named += !expected.empty();
+    }
+  }
+  EXPECT_GT(named, 10000u);
+}
+
 TEST(Registry, CuratedNamesAreUnique) {
   std::set<std::string_view> names;
   for (const auto& entry : registry::curated()) {

@@ -1,7 +1,9 @@
 #pragma once
 // Renderers for local sockets (ls, who) and their statistics.
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "portkit/output/table.hpp"
 #include "portkit/sockets.hpp"
@@ -11,7 +13,12 @@ namespace portkit {
 // proto, family, local_address, local_port, peer_address, peer_port, state, uid, user, inode,
 // processes [{pid, command, cmdline, container}], service, exposure
 nlohmann::json socket_json(const SocketRow& row);
+// Output in pieces: a listing of tens of thousands of sockets never exists as one string.
+using TextSink = std::function<void(std::string_view)>;
+void write_sockets(const SocketListing& listing, Style style, const TextSink& sink);
 std::string render_sockets(const SocketListing& listing, Style style);
+// {"sockets": [socket_json...], "backend": "netlink"|"procfs", "owners_incomplete": bool}
+void write_sockets_json(const SocketListing& listing, const TextSink& sink);
 nlohmann::json stats_json(const SocketStats& stats, double warn_fraction);
 std::string render_stats(const SocketStats& stats, double warn_fraction, Style style);
 std::string socket_address_text(const IpAddress& address, std::uint16_t port);

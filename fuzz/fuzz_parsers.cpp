@@ -105,6 +105,7 @@ void fuzz_files(std::uint8_t which, std::string_view text) {
       if (const auto answer = portkit::parse_quiz_answer(text, 4)) require(*answer < 4);
       break;
     case 6:
+      require(portkit::parse_sockstat_sockets(text) <= text.size() * (1ull << 32));
       for (const auto is_v6 : {false, true}) {
         for (const auto& record : portkit::parse_proc_net(text, portkit::Proto::tcp, is_v6)) {
           require(record.local.is_v6 == is_v6);

@@ -61,6 +61,10 @@ std::optional<SocketRecord> parse_inet_diag_message(std::span<const std::uint8_t
 // /proc/net/{tcp,tcp6,udp,udp6} text; lines that do not parse are skipped.
 std::vector<SocketRecord> parse_proc_net(std::string_view text, Proto proto, bool is_v6);
 
+// Sockets in use from /proc/net/sockstat{,6} text (TCP and UDP in use, TIME_WAIT): a size
+// hint, so the dump's records are allocated once instead of copied as they grow.
+std::size_t parse_sockstat_sockets(std::string_view text);
+
 enum class InventoryBackend : std::uint8_t { automatic, netlink, procfs };
 
 struct InventoryQuery {

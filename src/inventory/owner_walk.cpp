@@ -59,6 +59,7 @@ struct OwnerWalk::State {
   std::mutex mutex;  // guards shared_jobs and found
   std::vector<std::shared_ptr<ProcessJob>> shared_jobs;
   std::vector<FdOwner> found;
+  std::size_t expected_sockets = 0;  // a size hint for each thread's results
 
   [[nodiscard]] bool finished() const {
     return stop_when_all_found && !wanted.empty() && missing.load(std::memory_order_relaxed) == 0;
@@ -158,6 +159,15 @@ OwnerWalk::OwnerWalk(std::span<const std::uint64_t> wanted_inodes, bool stop_whe
   state.wanted_seen = std::make_unique<std::atomic<bool>[]>(state.wanted.size());
   state.missing = state.wanted.size();
   state.stop_when_all_found = stop_when_all_found;
+  if (state.wanted.empty()) {
+    for (const char* path : {"/proc/net/sockstat", "/proc/net/sockstat6"}) {
+      if (const auto text = sys::read_text_file(path)) {
+        state.expected_sockets += parse_sockstat_sockets(*text);
+      }
+    }
+  } else {
+    state.expected_sockets = state.wanted.size();
+  }
   const int self = getpid();
   if (!pids.empty()) {
     std::erase(pids, self);
@@ -176,6 +186,9 @@ OwnerWalk::~OwnerWalk() = default;
 void OwnerWalk::work() {
   auto& state = *state_;
   std::vector<FdOwner> found;
+  // Room for every socket in each thread: untouched capacity costs no memory, while growing
+  // would copy (and briefly double) the results.
+  found.reserve(state.expected_sockets + state.expected_sockets / 8 + 64);
   // Helping a process already begun comes first: when few sockets are wanted, it finishes the
   // process that holds them sooner than starting another one would.
   while (!state.finished()) {
@@ -197,7 +210,11 @@ void OwnerWalk::work() {
     state.probe(*job, found);
   }
   const std::lock_guard lock(state.mutex);
-  state.found.insert(state.found.end(), found.begin(), found.end());
+  if (state.found.empty()) {
+    state.found = std::move(found);
+  } else {
+    state.found.insert(state.found.end(), found.begin(), found.end());
+  }
 }
 
 std::vector<FdOwner> OwnerWalk::take_found() {

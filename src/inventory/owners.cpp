@@ -70,6 +70,7 @@ Owners owners_from(const std::vector<FdOwner>& found, bool hidden_for_lack_of_pr
   Owners owners;
   owners.hidden_for_lack_of_privilege = hidden_for_lack_of_privilege;
   owners.owner_list.reserve(found.size());
+  owners.by_inode.reserve(found.size());
   for (const auto& owner : found) {
     auto it = owners.processes.find(owner.pid);
     if (it == owners.processes.end()) {

@@ -125,6 +125,38 @@ std::optional<SocketRecord> parse_inet_diag_message(std::span<const std::uint8_t
   return record;
 }
 
+std::size_t parse_sockstat_sockets(std::string_view text) {
+  std::size_t total = 0;
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    const auto line = text.substr(0, end);
+    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    const auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    const auto label = line.substr(0, colon);
+    if (label != "TCP" && label != "TCP6" && label != "UDP" && label != "UDP6") continue;
+    // "TCP: inuse 3 orphan 0 tw 7 alloc 5 mem 1": name, value pairs.
+    auto rest = line.substr(colon + 1);
+    std::string_view name;
+    while (!rest.empty()) {
+      const auto start = rest.find_first_not_of(' ');
+      if (start == std::string_view::npos) break;
+      rest = rest.substr(start);
+      const auto word = rest.substr(0, rest.find(' '));
+      rest = rest.substr(word.size());
+      if (name.empty()) {
+        name = word;
+        continue;
+      }
+      if (name == "inuse" || name == "tw") {
+        if (const auto value = parse_decimal(word); value && *value < (1ull << 32)) total += *value;
+      }
+      name = {};
+    }
+  }
+  return total;
+}
+
 std::vector<SocketRecord> parse_proc_net(std::string_view text, Proto proto, bool is_v6) {
   std::vector<SocketRecord> records;
   bool header = true;

@@ -28,6 +28,22 @@ constexpr const char* kProcTcp6 =
     "   0: 00000000000000000000000001000000:1B5B 00000000000000000000000000000000:0000 0A "
     "00000000:00000000 00:00000000 00000000     0        0 196760 1 0\n";
 
+TEST(ProcNet, SockstatCountsTcpUdpAndTimeWait) {
+  const std::string_view v4 =
+      "sockets: used 812\n"
+      "TCP: inuse 40001 orphan 2 tw 19999 alloc 40010 mem 523\n"
+      "UDP: inuse 100 mem 12\n"
+      "UDPLITE: inuse 7\n"
+      "RAW: inuse 1\n"
+      "FRAG: inuse 0 memory 0\n";
+  const std::string_view v6 =
+      "TCP6: inuse 5\nUDP6: inuse 3\nUDPLITE6: inuse 0\nRAW6: inuse 1\nFRAG6: inuse 0 memory 0\n";
+  EXPECT_EQ(parse_sockstat_sockets(v4), 40001u + 19999 + 100);
+  EXPECT_EQ(parse_sockstat_sockets(v6), 8u);
+  EXPECT_EQ(parse_sockstat_sockets(""), 0u);
+  EXPECT_EQ(parse_sockstat_sockets("TCP: inuse\nTCP: tw x inuse 4"), 4u);
+}
+
 TEST(ProcNet, ParsesCapturedText) {
   const auto records = parse_proc_net(kProcTcp, Proto::tcp, false);
   ASSERT_EQ(records.size(), 3u);

@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <charconv>
 #include <mutex>
+#include <span>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -49,33 +50,57 @@ struct OwnerWalk::State {
     std::atomic<std::size_t> seen{0};
   };
 
+  // What one thread found: its own lock, taken once per chunk of fds, so narrow() can read it.
+  struct Results {
+    std::mutex mutex;
+    std::vector<FdOwner> found;
+  };
+
   std::vector<int> pids;
   std::atomic<std::size_t> next_pid{0};
-  std::vector<std::uint64_t> wanted;  // sorted, unique; empty: every socket
+  // Set by narrow(), before or during the walk: sorted, unique, and read without a lock once
+  // `narrowed` is seen. Until then every socket is kept.
+  std::vector<std::uint64_t> wanted;
   std::unique_ptr<std::atomic<bool>[]> wanted_seen;
+  std::atomic<bool> narrowed{false};
   std::atomic<std::size_t> missing{0};
   bool stop_when_all_found = false;
   std::atomic<bool> hidden{false};
-  std::mutex mutex;  // guards shared_jobs and found
+  std::mutex mutex;  // guards shared_jobs and results
   std::vector<std::shared_ptr<ProcessJob>> shared_jobs;
-  std::vector<FdOwner> found;
+  std::vector<std::unique_ptr<Results>> results;
   std::size_t expected_sockets = 0;  // a size hint for each thread's results
 
   [[nodiscard]] bool finished() const {
-    return stop_when_all_found && !wanted.empty() && missing.load(std::memory_order_relaxed) == 0;
+    return stop_when_all_found && narrowed.load(std::memory_order_acquire) &&
+           missing.load(std::memory_order_relaxed) == 0;
   }
 
-  void record(std::string_view link, int pid, int fd, std::vector<FdOwner>& out) {
-    const auto inode = inode_of_link(link);
-    if (!inode) return;
-    if (!wanted.empty()) {
-      const auto it = std::lower_bound(wanted.begin(), wanted.end(), *inode);
-      if (it == wanted.end() || *it != *inode) return;
+  void mark_seen(std::span<const FdOwner> owners) {
+    for (const auto& owner : owners) {
+      const auto it = std::lower_bound(wanted.begin(), wanted.end(), owner.inode);
+      if (it == wanted.end() || *it != owner.inode) continue;
       if (!wanted_seen[static_cast<std::size_t>(it - wanted.begin())].exchange(true)) {
         missing.fetch_sub(1, std::memory_order_relaxed);
       }
     }
-    out.push_back({*inode, pid, fd});
+  }
+
+  // A chunk's finds into the thread's results; whoever sees `narrowed` marks them (narrow()
+  // marks what was there before).
+  void publish(std::vector<FdOwner>& chunk, Results& mine) {
+    if (chunk.empty()) return;
+    const std::lock_guard lock(mine.mutex);
+    const auto first = mine.found.size();
+    mine.found.insert(mine.found.end(), chunk.begin(), chunk.end());
+    if (narrowed.load(std::memory_order_acquire)) {
+      mark_seen(std::span<const FdOwner>(mine.found).subspan(first));
+    }
+    chunk.clear();
+  }
+
+  static void record(std::string_view link, int pid, int fd, std::vector<FdOwner>& out) {
+    if (const auto inode = inode_of_link(link)) out.push_back({*inode, pid, fd});
   }
 
   std::shared_ptr<ProcessJob> open_job(int pid) {
@@ -98,7 +123,7 @@ struct OwnerWalk::State {
   }
 
   // The directory's entries from `from_fd` up (all of them for a job without a count).
-  void read_directory(ProcessJob& job, int from_fd, std::vector<FdOwner>& out) {
+  void read_directory(ProcessJob& job, int from_fd, std::vector<FdOwner>& out, Results& mine) {
     const int copy = ::dup(job.dir.get());
     if (copy < 0) return;
     DIR* dir = fdopendir(copy);
@@ -114,15 +139,17 @@ struct OwnerWalk::State {
       if (length > 0) {
         record({link, static_cast<std::size_t>(length)}, job.pid, static_cast<int>(*fd), out);
       }
+      if (out.size() >= kChunk) publish(out, mine);
     }
     closedir(dir);
+    publish(out, mine);
   }
 
-  void probe(ProcessJob& job, std::vector<FdOwner>& out) {
+  void probe(ProcessJob& job, std::vector<FdOwner>& out, Results& mine) {
     while (job.seen.load(std::memory_order_relaxed) < job.expected && !finished()) {
       const int start = job.next_fd.fetch_add(kChunk);
       if (start >= job.probe_limit) {
-        if (start < job.probe_limit + kChunk) read_directory(job, job.probe_limit, out);
+        if (start < job.probe_limit + kChunk) read_directory(job, job.probe_limit, out, mine);
         return;
       }
       const int end = std::min(start + kChunk, job.probe_limit);
@@ -136,6 +163,7 @@ struct OwnerWalk::State {
         ++hits;
         record({link, static_cast<std::size_t>(length)}, job.pid, fd, out);
       }
+      publish(out, mine);
       job.seen.fetch_add(hits, std::memory_order_relaxed);
     }
   }
@@ -153,20 +181,16 @@ OwnerWalk::OwnerWalk(std::span<const std::uint64_t> wanted_inodes, bool stop_whe
                      std::vector<int> pids)
     : state_(std::make_unique<State>()) {
   auto& state = *state_;
-  state.wanted.assign(wanted_inodes.begin(), wanted_inodes.end());
-  std::sort(state.wanted.begin(), state.wanted.end());
-  state.wanted.erase(std::unique(state.wanted.begin(), state.wanted.end()), state.wanted.end());
-  state.wanted_seen = std::make_unique<std::atomic<bool>[]>(state.wanted.size());
-  state.missing = state.wanted.size();
   state.stop_when_all_found = stop_when_all_found;
-  if (state.wanted.empty()) {
+  if (!wanted_inodes.empty()) {
+    narrow(wanted_inodes);
+    state.expected_sockets = state.wanted.size();
+  } else {
     for (const char* path : {"/proc/net/sockstat", "/proc/net/sockstat6"}) {
       if (const auto text = sys::read_text_file(path)) {
         state.expected_sockets += parse_sockstat_sockets(*text);
       }
     }
-  } else {
-    state.expected_sockets = state.wanted.size();
   }
   const int self = getpid();
   if (!pids.empty()) {
@@ -183,12 +207,35 @@ OwnerWalk::OwnerWalk(std::span<const std::uint64_t> wanted_inodes, bool stop_whe
 
 OwnerWalk::~OwnerWalk() = default;
 
+void OwnerWalk::narrow(std::span<const std::uint64_t> wanted_inodes) {
+  auto& state = *state_;
+  std::vector<std::uint64_t> wanted(wanted_inodes.begin(), wanted_inodes.end());
+  std::sort(wanted.begin(), wanted.end());
+  wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+  state.wanted_seen = std::make_unique<std::atomic<bool>[]>(wanted.size());
+  state.missing = wanted.size();
+  state.wanted = std::move(wanted);
+  state.narrowed.store(true, std::memory_order_release);
+  // What threads published before they could see `narrowed`.
+  const std::lock_guard lock(state.mutex);
+  for (const auto& results : state.results) {
+    const std::lock_guard results_lock(results->mutex);
+    state.mark_seen(results->found);
+  }
+}
+
 void OwnerWalk::work() {
   auto& state = *state_;
-  std::vector<FdOwner> found;
+  State::Results* mine = nullptr;
+  {
+    const std::lock_guard lock(state.mutex);
+    mine = state.results.emplace_back(std::make_unique<State::Results>()).get();
+  }
   // Room for every socket in each thread: untouched capacity costs no memory, while growing
   // would copy (and briefly double) the results.
-  found.reserve(state.expected_sockets + state.expected_sockets / 8 + 64);
+  mine->found.reserve(state.expected_sockets + state.expected_sockets / 8 + 64);
+  std::vector<FdOwner> chunk;
+  chunk.reserve(kChunk);
   // Helping a process already begun comes first: when few sockets are wanted, it finishes the
   // process that holds them sooner than starting another one would.
   while (!state.finished()) {
@@ -199,7 +246,7 @@ void OwnerWalk::work() {
       job = state.open_job(state.pids[index]);
       if (!job) continue;
       if (job->expected == 0) {
-        state.read_directory(*job, 0, found);
+        state.read_directory(*job, 0, chunk, *mine);
         continue;
       }
       if (job->expected > 2 * kChunk) {
@@ -207,18 +254,26 @@ void OwnerWalk::work() {
         state.shared_jobs.push_back(job);
       }
     }
-    state.probe(*job, found);
-  }
-  const std::lock_guard lock(state.mutex);
-  if (state.found.empty()) {
-    state.found = std::move(found);
-  } else {
-    state.found.insert(state.found.end(), found.begin(), found.end());
+    state.probe(*job, chunk, *mine);
   }
 }
 
 std::vector<FdOwner> OwnerWalk::take_found() {
-  auto found = std::move(state_->found);
+  auto& state = *state_;
+  std::vector<FdOwner> found;
+  for (auto& results : state.results) {
+    if (found.empty()) {
+      found = std::move(results->found);
+    } else {
+      found.insert(found.end(), results->found.begin(), results->found.end());
+    }
+  }
+  state.results.clear();
+  if (state.narrowed) {
+    std::erase_if(found, [&](const FdOwner& owner) {
+      return !std::binary_search(state.wanted.begin(), state.wanted.end(), owner.inode);
+    });
+  }
   std::sort(found.begin(), found.end(), [](const FdOwner& a, const FdOwner& b) {
     return a.inode != b.inode ? a.inode < b.inode : a.pid != b.pid ? a.pid < b.pid : a.fd < b.fd;
   });

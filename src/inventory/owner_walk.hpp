@@ -28,6 +28,10 @@ class OwnerWalk {
   OwnerWalk(const OwnerWalk&) = delete;
   OwnerWalk& operator=(const OwnerWalk&) = delete;
 
+  // From now on only these sockets are kept, and with stop_when_all_found the walk ends once
+  // each has an owner; callable while threads work, so a walk begun before the socket list was
+  // known (during the kernel's dump) narrows when it arrives. Once, at most.
+  void narrow(std::span<const std::uint64_t> wanted_inodes);
   void work();
   // After every work() has returned: sorted by inode, then pid.
   std::vector<FdOwner> take_found();
@@ -49,6 +53,9 @@ void run_owner_walk(OwnerWalk& walk);
 // a socket after fork (nginx workers, a pre-fork server, systemd socket activation).
 std::vector<FdOwner> find_owners_quickly(std::span<const std::uint64_t> wanted_inodes,
                                          bool& hidden_for_lack_of_privilege);
+// The second half of that: `found` (from a walk that stopped early) with the further owners
+// among its processes' relatives.
+std::vector<FdOwner> add_relatives(std::vector<FdOwner> found);
 
 // Owners from a walk's result: each process described once.
 Owners owners_from(const std::vector<FdOwner>& found, bool hidden_for_lack_of_privilege);

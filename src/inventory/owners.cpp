@@ -148,12 +148,7 @@ std::vector<int> relatives_of(const std::set<int>& owners) {
 
 }  // namespace
 
-std::vector<FdOwner> find_owners_quickly(std::span<const std::uint64_t> wanted_inodes,
-                                         bool& hidden_for_lack_of_privilege) {
-  OwnerWalk first(wanted_inodes, true);
-  run_owner_walk(first);
-  hidden_for_lack_of_privilege = first.hidden_for_lack_of_privilege();
-  auto found = first.take_found();
+std::vector<FdOwner> add_relatives(std::vector<FdOwner> found) {
   std::set<int> owners;
   for (const auto& owner : found) owners.insert(owner.pid);
   auto relatives = relatives_of(owners);
@@ -171,6 +166,15 @@ std::vector<FdOwner> find_owners_quickly(std::span<const std::uint64_t> wanted_i
     return a.inode != b.inode ? a.inode < b.inode : a.pid < b.pid;
   });
   return found;
+}
+
+std::vector<FdOwner> find_owners_quickly(std::span<const std::uint64_t> wanted_inodes,
+                                         bool& hidden_for_lack_of_privilege) {
+  if (wanted_inodes.empty()) return {};
+  OwnerWalk first(wanted_inodes, true);
+  run_owner_walk(first);
+  hidden_for_lack_of_privilege = first.hidden_for_lack_of_privilege();
+  return add_relatives(first.take_found());
 }
 
 Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found) {

@@ -166,17 +166,19 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
     query.tcp_states = bit(SocketState::listen) | bit(SocketState::close);
   }
   if (query.local_ports.empty()) query.local_ports = filter.local_port;
-  // The /proc walk needs no socket list when it collects every socket's owners, so every
-  // usable core but this one starts on it while this one takes the kernel's dump, then joins.
+  // The /proc walk starts before the socket list is known: every usable core but this one
+  // begins on it while this one takes the kernel's dump, then joins. A walk for a few sockets
+  // (`who`) keeps everything until the list arrives, then narrows to it and stops early.
   const bool need_owners = options.owners || filter.pid || filter.process;
-  std::optional<OwnerWalk> full_walk;
+  const bool few_wanted = options.owners_stop_early;
+  std::optional<OwnerWalk> early_walk;
   std::vector<std::thread> walkers;
   const JoinAtExit join_at_exit{walkers};
-  if (need_owners && !options.owners_stop_early) {
-    full_walk.emplace(std::span<const std::uint64_t>{}, false);
+  if (need_owners && !(few_wanted && options.owner_cache)) {
+    early_walk.emplace(std::span<const std::uint64_t>{}, few_wanted);
     try {
       for (unsigned i = 0; i < std::max(1u, owner_walk_threads() - 1); ++i) {
-        walkers.emplace_back([&full_walk] { full_walk->work(); });
+        walkers.emplace_back([&early_walk] { early_walk->work(); });
       }
     } catch (const std::system_error&) {
       // No thread to spare: this one walks after the dump.
@@ -213,23 +215,26 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
     });
   }
   if (!need_owners) return listing;
-  std::shared_ptr<Owners> owners;
-  if (full_walk) {
-    full_walk->work();
-    for (auto& walker : walkers) walker.join();
-    walkers.clear();
-    owners = std::make_shared<Owners>(
-        owners_from(full_walk->take_found(), full_walk->hidden_for_lack_of_privilege()));
-  } else {
-    std::vector<std::uint64_t> inodes;
+  std::vector<std::uint64_t> inodes;
+  if (few_wanted) {
     inodes.reserve(listing.sockets.size());
     // TIME_WAIT and other orphaned sockets have inode 0: no process can hold them.
     for (const auto& socket : listing.sockets) {
       if (socket.inode != 0) inodes.push_back(socket.inode);
     }
-    owners = std::make_shared<Owners>(options.owner_cache ? options.owner_cache->find(inodes)
-                                      : inodes.empty()    ? Owners{}
-                                                          : find_owners(inodes, true));
+  }
+  std::shared_ptr<Owners> owners;
+  if (early_walk) {
+    if (few_wanted) early_walk->narrow(inodes);
+    early_walk->work();
+    for (auto& walker : walkers) walker.join();
+    walkers.clear();
+    auto found = early_walk->take_found();
+    if (few_wanted) found = add_relatives(std::move(found));
+    owners =
+        std::make_shared<Owners>(owners_from(found, early_walk->hidden_for_lack_of_privilege()));
+  } else {
+    owners = std::make_shared<Owners>(options.owner_cache->find(inodes));
   }
   listing.owners_shown = options.owners;
   listing.owners_hidden_for_lack_of_privilege = owners->hidden_for_lack_of_privilege;

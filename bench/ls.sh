@@ -2,7 +2,9 @@
 # portkit ls / who against ss, netstat, lsof and fuser on hosts holding 1,000, 5,000 and
 # 20,000 established loopback pairs (2k, 10k, 40k sockets, spread over processes of at most
 # 5,000 pairs) plus 200 listeners and 100 UDP sockets, all in one run. Prints medians, ratios,
-# peak RSS and the cost per socket.
+# peak RSS and the cost per socket: time per socket at each size, and memory per socket as
+# the growth of peak RSS over the smallest size (what a socket costs, without the fixed base),
+# for the sorted table (ls -a) and the streaming mode (ls -a --stream), which should stay flat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 portkit=$(realpath "${PORTKIT:-build/dev/portkit}")
@@ -48,8 +50,19 @@ for pairs in $sizes; do
   [[ -n ${t[fuser]:-} ]] && printf '   fuser %s ms (%s)' "${t[fuser]}" "$(ratio "${t[who]}" "${t[fuser]}")"
   echo
   rss=$(/usr/bin/time -f %M "$portkit" ls -a 2>&1 >/dev/null | tail -1)
-  printf '  peak RSS of ls -a %s KiB; %.2f us and %.0f bytes per socket\n' "$rss" \
-    "$(python3 -c "print(${t[ls_a]}*1000/$sockets)")" "$(python3 -c "print($rss*1024/$sockets)")"
+  rss_stream=$(/usr/bin/time -f %M "$portkit" ls -a -n --stream 2>&1 >/dev/null | tail -1)
+  rss_stream_owners=$(/usr/bin/time -f %M "$portkit" ls -a --stream 2>&1 >/dev/null | tail -1)
+  if [[ -z ${base_sockets:-} ]]; then
+    base_sockets=$sockets base_rss=$rss base_stream=$rss_stream base_stream_owners=$rss_stream_owners
+  fi
+  per_socket() {  # growth of peak RSS over the smallest size, in bytes per added socket
+    python3 -c "d=$sockets-$base_sockets; print('%.0f' % (($1-$2)*1024/d) if d > 0 else '-')"
+  }
+  printf '  ls -a: %.2f us per socket; peak RSS %s KiB (%s bytes per socket beyond the smallest size)\n' \
+    "$(python3 -c "print(${t[ls_a]}*1000/$sockets)")" "$rss" "$(per_socket "$rss" "$base_rss")"
+  printf '  ls -a -n --stream: peak RSS %s KiB (%s bytes per socket); with owners %s KiB (%s bytes per socket)\n' \
+    "$rss_stream" "$(per_socket "$rss_stream" "$base_stream")" \
+    "$rss_stream_owners" "$(per_socket "$rss_stream_owners" "$base_stream_owners")"
   for pid in "${holders[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait "${holders[@]}" 2>/dev/null || true
   rm -rf "$holder_dir"

@@ -31,6 +31,9 @@ void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags) {
     app.add_option("--port", flags.ports, "local or peer port spec (22, 8000-9000, ssh)");
     app.add_option("--sport", flags.sports, "local port spec");
     app.add_option("--dport", flags.dports, "peer port spec");
+    app.add_flag("--stream", flags.stream,
+                 "JSON Lines, one socket per line as the kernel reports it: unsorted, printed "
+                 "at once, in constant memory however many sockets there are");
   }
   app.add_option("--pid", flags.pid, "sockets of this process");
   app.add_option("--user", flags.user, "sockets of this user (name or uid)");

@@ -27,6 +27,7 @@ struct SocketFlags {
   bool procfs = false;
   bool all_netns = false;
   bool json = false;
+  bool stream = false;  // ls: JSON Lines as the kernel reports sockets
 };
 
 void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags);

@@ -3,6 +3,7 @@
 // processes that own them. Decoding is pure (bytes or text in, records out); src/sys-style
 // fetching lives in inventory_sys.cpp.
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -89,6 +90,10 @@ struct Inventory {
 };
 
 Result<Inventory> read_inventory(const InventoryQuery& query);
+
+// Each socket as the kernel reports it, kept nowhere: the streaming form of read_inventory.
+using SocketVisitor = std::function<void(const SocketRecord&)>;
+Result<InventoryBackend> visit_inventory(const InventoryQuery& query, const SocketVisitor& visit);
 
 // The sockets of every other network namespace on the host, found through /proc/PID/ns/net
 // and /run/netns (needs CAP_SYS_ADMIN to enter them). Named after /run/netns where a name

@@ -1,5 +1,6 @@
 #pragma once
 // `ls`, `who` and `stats` over the inventory: filters, owners, users, and the views.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -86,6 +87,17 @@ struct ListOptions {
 };
 
 Result<SocketListing> list_sockets(const ListOptions& options);
+
+// The streaming form of list_sockets: each socket that passes the filter, as the kernel
+// reports it (unsorted), kept nowhere, so memory stays flat however many sockets the host has
+// (the owner table aside, about 24 bytes per owned socket). A row lives for the call only.
+struct StreamSummary {
+  InventoryBackend backend = InventoryBackend::netlink;
+  bool owners_hidden_for_lack_of_privilege = false;
+  std::size_t sockets = 0;
+};
+using RowVisitor = std::function<void(const SocketRow&)>;
+Result<StreamSummary> stream_sockets(const ListOptions& options, const RowVisitor& emit);
 
 // A listening TCP socket or a bound, unconnected UDP socket: what `ss -l` shows.
 bool is_listening(const SocketRecord& socket);

@@ -29,7 +29,7 @@ using NetlinkSocket = std::unique_ptr<mnl_socket, SocketCloser>;
 
 struct DumpContext {
   Proto proto;
-  std::vector<SocketRecord>* out;
+  const SocketVisitor* visit;
 };
 
 int on_message(const nlmsghdr* header, void* data) {
@@ -37,7 +37,7 @@ int on_message(const nlmsghdr* header, void* data) {
   const auto* payload = static_cast<const std::uint8_t*>(mnl_nlmsg_get_payload(header));
   const auto length = mnl_nlmsg_get_payload_len(header);
   if (auto record = parse_inet_diag_message({payload, length}, context->proto)) {
-    context->out->push_back(*record);
+    (*context->visit)(*record);
   }
   return MNL_CB_OK;
 }
@@ -46,7 +46,7 @@ int on_message(const nlmsghdr* header, void* data) {
 // TCPDIAG_GETSOCK request: the kernel walks its one TCP hash table once instead of once per
 // family, which is most of the dump's cost when there are tens of thousands of sockets.
 Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, std::uint32_t states,
-                  std::span<const std::uint8_t> bytecode, std::vector<SocketRecord>& out) {
+                  std::span<const std::uint8_t> bytecode, const SocketVisitor& visit) {
   alignas(nlmsghdr) char request[MNL_SOCKET_BUFFER_SIZE];
   auto* header = mnl_nlmsg_put_header(request);
   header->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
@@ -74,17 +74,13 @@ Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, std::uin
   const auto port_id = mnl_socket_get_portid(socket);
   // Big reads: a dump of tens of thousands of sockets arrives in few system calls.
   static thread_local std::vector<char> buffer(1 << 17);
-  DumpContext context{proto, &out};
+  DumpContext context{proto, &visit};
   while (true) {
     const auto got = mnl_socket_recvfrom(socket, buffer.data(), buffer.size());
     if (got < 0) {
       if (errno == EINTR) continue;
       return make_error(std::string("netlink receive: ") + std::strerror(errno), errno);
     }
-    // Room for every record this read can hold (a message is at least 88 bytes), grown
-    // geometrically: copying tens of thousands of records on each regrowth showed in profiles.
-    const auto room = out.size() + static_cast<std::size_t>(got) / 88;
-    if (out.capacity() < room) out.reserve(std::max(room, out.capacity() * 2));
     const int status = mnl_cb_run(buffer.data(), static_cast<size_t>(got), sequence, port_id,
                                   on_message, &context);
     if (status == MNL_CB_STOP) return true;
@@ -94,26 +90,17 @@ Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, std::uin
   }
 }
 
-Result<Inventory> from_netlink(const InventoryQuery& query) {
+Result<bool> visit_netlink(const InventoryQuery& query, const SocketVisitor& visit) {
   NetlinkSocket socket(mnl_socket_open(NETLINK_SOCK_DIAG));
   if (!socket) return make_error(std::string("netlink socket: ") + std::strerror(errno), errno);
   if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
     return make_error(std::string("netlink bind: ") + std::strerror(errno), errno);
   }
-  Inventory inventory;
-  inventory.used = InventoryBackend::netlink;
-  // Untouched capacity costs no memory; copying tens of thousands of records as the vector
-  // grows does, and showed in profiles.
-  std::size_t expected = 0;
-  for (const char* path : {"/proc/net/sockstat", "/proc/net/sockstat6"}) {
-    if (const auto text = sys::read_text_file(path)) expected += parse_sockstat_sockets(*text);
-  }
-  inventory.sockets.reserve(expected + expected / 8 + 256);
   // 16-bit jumps: beyond ~3,000 ranges the caller's own filter does the work alone.
   const auto bytecode = query.local_ports.size() <= 3000 ? local_port_bytecode(query.local_ports)
                                                          : std::vector<std::uint8_t>{};
   const auto run = [&](std::uint8_t family, Proto proto) {
-    return dump(socket.get(), family, proto, query.tcp_states, bytecode, inventory.sockets);
+    return dump(socket.get(), family, proto, query.tcp_states, bytecode, visit);
   };
   if (query.tcp) {
     if (query.ipv4 && query.ipv6) {
@@ -133,12 +120,10 @@ Result<Inventory> from_netlink(const InventoryQuery& query) {
       if (!done) return done.error();
     }
   }
-  return inventory;
+  return true;
 }
 
-Result<Inventory> from_procfs(const InventoryQuery& query) {
-  Inventory inventory;
-  inventory.used = InventoryBackend::procfs;
+Result<bool> visit_procfs(const InventoryQuery& query, const SocketVisitor& visit) {
   for (const auto& [name, proto, is_v6] :
        {std::tuple{"tcp", Proto::tcp, false}, std::tuple{"tcp6", Proto::tcp, true},
         std::tuple{"udp", Proto::udp, false}, std::tuple{"udp6", Proto::udp, true}}) {
@@ -150,11 +135,21 @@ Result<Inventory> from_procfs(const InventoryQuery& query) {
       return text.error();
     }
     for (auto& record : parse_proc_net(*text, proto, is_v6)) {
-      if (query.tcp_states & (1u << static_cast<unsigned>(record.state))) {
-        inventory.sockets.push_back(record);
-      }
+      if (query.tcp_states & (1u << static_cast<unsigned>(record.state))) visit(record);
     }
   }
+  return true;
+}
+
+Inventory with_reserved_room() {
+  // Untouched capacity costs no memory; copying tens of thousands of records as the vector
+  // grows does, and showed in profiles.
+  Inventory inventory;
+  std::size_t expected = 0;
+  for (const char* path : {"/proc/net/sockstat", "/proc/net/sockstat6"}) {
+    if (const auto text = sys::read_text_file(path)) expected += parse_sockstat_sockets(*text);
+  }
+  inventory.sockets.reserve(expected + expected / 8 + 256);
   return inventory;
 }
 
@@ -206,7 +201,15 @@ Result<std::vector<NamespaceInventory>> read_other_namespaces(const InventoryQue
         inventory = make_error("cannot enter " + path + ": " + std::strerror(errno), errno);
         return;
       }
-      inventory = from_netlink(query);
+      Inventory found;
+      found.used = InventoryBackend::netlink;
+      auto done = visit_netlink(
+          query, [&](const SocketRecord& socket) { found.sockets.push_back(socket); });
+      if (done) {
+        inventory = std::move(found);
+      } else {
+        inventory = done.error();
+      }
     });
     visitor.join();
     if (!inventory) {
@@ -219,11 +222,32 @@ Result<std::vector<NamespaceInventory>> read_other_namespaces(const InventoryQue
   return found;
 }
 
+Result<InventoryBackend> visit_inventory(const InventoryQuery& query, const SocketVisitor& visit) {
+  if (query.backend == InventoryBackend::procfs) {
+    auto done = visit_procfs(query, visit);
+    if (!done) return done.error();
+    return InventoryBackend::procfs;
+  }
+  std::size_t visited = 0;
+  auto netlink = visit_netlink(query, [&](const SocketRecord& socket) {
+    ++visited;
+    visit(socket);
+  });
+  if (netlink) return InventoryBackend::netlink;
+  // Netlink unavailable (old kernel, seccomp): fall back, unless sockets were already given.
+  if (query.backend == InventoryBackend::netlink || visited > 0) return netlink.error();
+  auto done = visit_procfs(query, visit);
+  if (!done) return done.error();
+  return InventoryBackend::procfs;
+}
+
 Result<Inventory> read_inventory(const InventoryQuery& query) {
-  if (query.backend == InventoryBackend::procfs) return from_procfs(query);
-  auto netlink = from_netlink(query);
-  if (netlink || query.backend == InventoryBackend::netlink) return netlink;
-  return from_procfs(query);  // netlink unavailable (old kernel, seccomp): fall back
+  auto inventory = with_reserved_room();
+  auto used = visit_inventory(
+      query, [&](const SocketRecord& socket) { inventory.sockets.push_back(socket); });
+  if (!used) return used.error();
+  inventory.used = *used;
+  return inventory;
 }
 
 }  // namespace portkit

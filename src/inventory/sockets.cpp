@@ -106,18 +106,87 @@ bool passes(const SocketRecord& socket, const SocketFilter& filter) {
   return true;
 }
 
-SocketRow SocketListing::row(std::size_t index) const {
-  const auto& socket = sockets[index];
+namespace {
+
+SocketRow make_row(const SocketRecord& socket, bool numeric, const Owners* owners,
+                   std::string_view netns) {
   SocketRow row;
   row.socket = socket;
-  for (const auto& [name, start] : namespace_starts) {
-    if (index >= start) row.netns = name;
-  }
+  row.netns = netns;
   row.exposure = exposure_of(socket.local);
   row.user = user_name(socket.uid, numeric);
   if (!numeric) row.service = registry::service_name(socket.local_port, socket.proto);
   if (owners) row.processes = owners->find(socket.inode);
   return row;
+}
+
+bool user_matches(const SocketRow& row, const std::string& user) {
+  return user_name(row.socket.uid, false) == user || std::to_string(row.socket.uid) == user;
+}
+
+bool owner_matches(const SocketRow& row, const SocketFilter& filter) {
+  const auto& processes = row.processes;
+  return (!filter.pid ||
+          std::any_of(processes.begin(), processes.end(),
+                      [&](const ProcessInfo* p) { return p->pid == *filter.pid; })) &&
+         (!filter.process ||
+          std::any_of(processes.begin(), processes.end(),
+                      [&](const ProcessInfo* p) { return p->command == *filter.process; }));
+}
+
+// The kernel asked only for the states and local ports the view shows: the default listening
+// view then never sees the (possibly tens of thousands of) connected sockets.
+InventoryQuery narrowed_query(const ListOptions& options) {
+  auto query = options.query;
+  const auto& filter = options.filter;
+  if (filter.states != 0) {
+    query.tcp_states = filter.states;
+  } else if (!filter.all_states) {
+    query.tcp_states = bit(SocketState::listen) | bit(SocketState::close);
+  }
+  if (query.local_ports.empty()) query.local_ports = filter.local_port;
+  return query;
+}
+
+}  // namespace
+
+SocketRow SocketListing::row(std::size_t index) const {
+  std::string_view netns;
+  for (const auto& [name, start] : namespace_starts) {
+    if (index >= start) netns = name;
+  }
+  return make_row(sockets[index], numeric, owners.get(), netns);
+}
+
+Result<StreamSummary> stream_sockets(const ListOptions& options, const RowVisitor& emit) {
+  const auto query = narrowed_query(options);
+  const auto& filter = options.filter;
+  StreamSummary summary;
+  std::optional<Owners> owners;
+  if (options.owners || filter.pid || filter.process) {
+    owners = find_owners({});
+    summary.owners_hidden_for_lack_of_privilege = owners->hidden_for_lack_of_privilege;
+  }
+  const auto offer = [&](const SocketRecord& socket, std::string_view netns) {
+    if (!passes(socket, filter)) return;
+    auto row = make_row(socket, options.numeric, owners ? &*owners : nullptr, netns);
+    if (filter.user && !user_matches(row, *filter.user)) return;
+    if (!owner_matches(row, filter)) return;
+    if (!options.owners) row.processes = {};
+    ++summary.sockets;
+    emit(row);
+  };
+  auto backend = visit_inventory(query, [&](const SocketRecord& socket) { offer(socket, {}); });
+  if (!backend) return backend.error();
+  summary.backend = *backend;
+  if (options.all_netns) {
+    auto others = read_other_namespaces(query);
+    if (!others) return others.error();
+    for (const auto& other : *others) {
+      for (const auto& socket : other.inventory.sockets) offer(socket, other.name);
+    }
+  }
+  return summary;
 }
 
 std::vector<SocketRow> SocketListing::rows() const {
@@ -156,16 +225,8 @@ struct JoinAtExit {
 }  // namespace
 
 Result<SocketListing> list_sockets(const ListOptions& options) {
-  auto query = options.query;
+  const auto query = narrowed_query(options);
   const auto& filter = options.filter;
-  // Ask the kernel only for the states the view shows: the default listening view then
-  // never sees the (possibly tens of thousands of) connected sockets.
-  if (filter.states != 0) {
-    query.tcp_states = filter.states;
-  } else if (!filter.all_states) {
-    query.tcp_states = bit(SocketState::listen) | bit(SocketState::close);
-  }
-  if (query.local_ports.empty()) query.local_ports = filter.local_port;
   // The /proc walk starts before the socket list is known: every usable core but this one
   // begins on it while this one takes the kernel's dump, then joins. A walk for a few sockets
   // (`who`) keeps everything until the list arrives, then narrows to it and stops early.
@@ -208,12 +269,8 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
                    listing.sockets.end());
     }
   }
-  if (filter.user) {
-    listing.keep_if([&](const SocketRow& row) {
-      return user_name(row.socket.uid, false) == *filter.user ||
-             std::to_string(row.socket.uid) == *filter.user;
-    });
-  }
+  if (filter.user)
+    listing.keep_if([&](const SocketRow& row) { return user_matches(row, *filter.user); });
   if (!need_owners) return listing;
   std::vector<std::uint64_t> inodes;
   if (few_wanted) {
@@ -240,15 +297,7 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
   listing.owners_hidden_for_lack_of_privilege = owners->hidden_for_lack_of_privilege;
   listing.owners = owners;
   if (filter.pid || filter.process) {
-    listing.keep_if([&](const SocketRow& row) {
-      const auto& processes = row.processes;
-      return (!filter.pid ||
-              std::any_of(processes.begin(), processes.end(),
-                          [&](const ProcessInfo* p) { return p->pid == *filter.pid; })) &&
-             (!filter.process ||
-              std::any_of(processes.begin(), processes.end(),
-                          [&](const ProcessInfo* p) { return p->command == *filter.process; }));
-    });
+    listing.keep_if([&](const SocketRow& row) { return owner_matches(row, filter); });
   }
   return listing;
 }

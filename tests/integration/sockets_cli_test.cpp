@@ -37,6 +37,15 @@ bool involves(const std::string& endpoint, const std::set<int>& ports) {
   return port != "*" && ports.count(std::stoi(port));
 }
 
+void add_keys(const json& socket, const std::set<int>& ports, std::set<Key>& keys) {
+  const auto local = endpoint_text(socket["local_address"], socket["local_port"]);
+  const auto peer = endpoint_text(socket["peer_address"], socket["peer_port"]);
+  if (!involves(local, ports) && !involves(peer, ports)) return;
+  for (const auto& process : socket["processes"]) {
+    keys.emplace(socket["proto"], local, peer, socket["state"], process["pid"]);
+  }
+}
+
 std::set<Key> portkit_keys(const std::set<int>& ports, const std::vector<std::string>& extra = {}) {
   std::vector<std::string> args{"ls", "-a", "--json"};
   args.insert(args.end(), extra.begin(), extra.end());
@@ -44,14 +53,17 @@ std::set<Key> portkit_keys(const std::set<int>& ports, const std::vector<std::st
   EXPECT_EQ(result.exit_code, 0) << result.err;
   std::set<Key> keys;
   const auto document = json::parse(result.out);
-  for (const auto& socket : document["sockets"]) {
-    const auto local = endpoint_text(socket["local_address"], socket["local_port"]);
-    const auto peer = endpoint_text(socket["peer_address"], socket["peer_port"]);
-    if (!involves(local, ports) && !involves(peer, ports)) continue;
-    for (const auto& process : socket["processes"]) {
-      keys.emplace(socket["proto"], local, peer, socket["state"], process["pid"]);
-    }
-  }
+  for (const auto& socket : document["sockets"]) add_keys(socket, ports, keys);
+  return keys;
+}
+
+// `ls -a --stream`: one JSON document per line.
+std::set<Key> streamed_keys(const std::set<int>& ports) {
+  const auto result = run_portkit({"ls", "-a", "--stream"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  std::set<Key> keys;
+  std::istringstream lines(result.out);
+  for (std::string line; std::getline(lines, line);) add_keys(json::parse(line), ports, keys);
   return keys;
 }
 
@@ -88,14 +100,16 @@ TEST(SocketsCli, LsMatchesSs) {
   ASSERT_EQ(ports.size(), 3u);
   // An established pair, held open by a client process while both tools look.
   BackgroundProcess client({"sh", "-c", "sleep 3 | nc 127.0.0.1 " + tcp_port});
-  std::set<Key> ours, theirs;
+  std::set<Key> ours, theirs, streamed;
   for (int attempt = 0; attempt < 20; ++attempt) {  // until the client has connected
     usleep(100000);
     ours = portkit_keys(ports);
     theirs = ss_keys(ports);
-    if (ours.size() >= 5 && ours == theirs) break;
+    streamed = streamed_keys(ports);
+    if (ours.size() >= 5 && ours == theirs && streamed == ours) break;
   }
   EXPECT_EQ(ours, theirs);
+  EXPECT_EQ(streamed, ours) << "--stream gives the records of the sorted listing";
   EXPECT_GE(ours.size(), 5u) << "listeners and both ends of the connection";
 }
 

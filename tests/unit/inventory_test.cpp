@@ -137,6 +137,32 @@ TEST(Sockets, DefaultViewIsListeningAndPortFiltersMatchEitherEnd) {
   EXPECT_FALSE(passes(connection, filter));
 }
 
+// Rows are computed from the listing; dropping sockets keeps each namespace's block labelled,
+// including a block whose first socket goes and one that empties.
+TEST(Sockets, ListingRowsAndKeepIfKeepNamespaceBlocks) {
+  SocketListing listing;
+  listing.numeric = true;
+  for (std::uint16_t port = 1; port <= 6; ++port) {
+    listing.sockets.push_back(
+        make(Proto::tcp, "10.0.0.1", port, "0.0.0.0", 0, SocketState::listen));
+  }
+  listing.namespace_starts = {{"blue", 2}, {"green", 4}, {"red", 5}};
+  EXPECT_EQ(listing.row(1).netns, "");
+  EXPECT_EQ(listing.row(2).netns, "blue");
+  EXPECT_EQ(listing.row(5).netns, "red");
+  EXPECT_EQ(listing.row(0).exposure, Exposure::one_address);
+  EXPECT_TRUE(listing.row(0).processes.empty());
+  // Drop port 3 (blue's first) and 5 (all of green).
+  listing.keep_if([](const SocketRow& row) {
+    return row.socket.local_port != 3 && row.socket.local_port != 5;
+  });
+  ASSERT_EQ(listing.size(), 4u);
+  std::vector<std::pair<std::uint16_t, std::string_view>> seen;
+  for (const auto& row : listing.rows()) seen.emplace_back(row.socket.local_port, row.netns);
+  EXPECT_EQ(seen, (std::vector<std::pair<std::uint16_t, std::string_view>>{
+                      {1, ""}, {2, ""}, {4, "blue"}, {6, "red"}}));
+}
+
 TEST(Sockets, Exposure) {
   EXPECT_EQ(exposure_of(*parse_ip_address("127.0.0.53")), Exposure::loopback);
   EXPECT_EQ(exposure_of(*parse_ip_address("::1")), Exposure::loopback);

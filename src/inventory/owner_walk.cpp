@@ -29,6 +29,10 @@ namespace {
 
 constexpr int kChunk = 256;
 
+bool by_inode_pid_fd(const FdOwner& a, const FdOwner& b) {
+  return a.inode != b.inode ? a.inode < b.inode : a.pid != b.pid ? a.pid < b.pid : a.fd < b.fd;
+}
+
 std::optional<std::uint64_t> inode_of_link(std::string_view link) {
   constexpr std::string_view prefix = "socket:[";
   if (link.size() <= prefix.size() || link.substr(0, prefix.size()) != prefix ||
@@ -236,26 +240,33 @@ void OwnerWalk::work() {
   mine->found.reserve(state.expected_sockets + state.expected_sockets / 8 + 64);
   std::vector<FdOwner> chunk;
   chunk.reserve(kChunk);
-  // Helping a process already begun comes first: when few sockets are wanted, it finishes the
-  // process that holds them sooner than starting another one would.
+  // When few sockets are wanted, helping a process already begun comes first: it finishes the
+  // process that holds them sooner than starting another one would. A full walk starts new
+  // processes first, so threads do not contend for one directory, and helps at the end.
   while (!state.finished()) {
-    auto job = state.job_to_help();
+    auto job = state.stop_when_all_found ? state.job_to_help() : nullptr;
     if (!job) {
       const auto index = state.next_pid.fetch_add(1);
-      if (index >= state.pids.size()) break;
-      job = state.open_job(state.pids[index]);
-      if (!job) continue;
-      if (job->expected == 0) {
-        state.read_directory(*job, 0, chunk, *mine);
-        continue;
-      }
-      if (job->expected > 2 * kChunk) {
-        const std::lock_guard lock(state.mutex);
-        state.shared_jobs.push_back(job);
+      if (index < state.pids.size()) {
+        job = state.open_job(state.pids[index]);
+        if (!job) continue;
+        if (job->expected == 0) {
+          state.read_directory(*job, 0, chunk, *mine);
+          continue;
+        }
+        if (job->expected > 2 * kChunk) {
+          const std::lock_guard lock(state.mutex);
+          state.shared_jobs.push_back(job);
+        }
+      } else if (!(job = state.job_to_help())) {
+        break;
       }
     }
     state.probe(*job, chunk, *mine);
   }
+  // Each thread sorts its own finds, in parallel; take_found then only merges.
+  const std::lock_guard lock(mine->mutex);
+  std::sort(mine->found.begin(), mine->found.end(), by_inode_pid_fd);
 }
 
 std::vector<FdOwner> OwnerWalk::take_found() {
@@ -265,7 +276,9 @@ std::vector<FdOwner> OwnerWalk::take_found() {
     if (found.empty()) {
       found = std::move(results->found);
     } else {
+      const auto middle = static_cast<std::ptrdiff_t>(found.size());
       found.insert(found.end(), results->found.begin(), results->found.end());
+      std::inplace_merge(found.begin(), found.begin() + middle, found.end(), by_inode_pid_fd);
     }
   }
   state.results.clear();
@@ -274,9 +287,6 @@ std::vector<FdOwner> OwnerWalk::take_found() {
       return !std::binary_search(state.wanted.begin(), state.wanted.end(), owner.inode);
     });
   }
-  std::sort(found.begin(), found.end(), [](const FdOwner& a, const FdOwner& b) {
-    return a.inode != b.inode ? a.inode < b.inode : a.pid != b.pid ? a.pid < b.pid : a.fd < b.fd;
-  });
   found.erase(std::unique(found.begin(), found.end(),
                           [](const FdOwner& a, const FdOwner& b) {
                             return a.inode == b.inode && a.pid == b.pid;

@@ -52,6 +52,7 @@ struct OwnerWalk::State {
     int probe_limit = 0;       // fds at or above it are found by reading the directory
     std::atomic<int> next_fd{0};
     std::atomic<std::size_t> seen{0};
+    std::atomic<bool> done{false};  // counted in `completed`
   };
 
   // What one thread found: its own lock, taken once per chunk of fds, so narrow() can read it.
@@ -73,6 +74,7 @@ struct OwnerWalk::State {
   std::mutex mutex;  // guards shared_jobs and results
   std::vector<std::shared_ptr<ProcessJob>> shared_jobs;
   std::vector<std::unique_ptr<Results>> results;
+  std::vector<int> completed;        // processes whose every fd was read
   std::size_t expected_sockets = 0;  // a size hint for each thread's results
 
   [[nodiscard]] bool finished() const {
@@ -149,11 +151,23 @@ struct OwnerWalk::State {
     publish(out, mine);
   }
 
+  void complete(int pid) {
+    const std::lock_guard lock(mutex);
+    completed.push_back(pid);
+  }
+
   void probe(ProcessJob& job, std::vector<FdOwner>& out, Results& mine) {
-    while (job.seen.load(std::memory_order_relaxed) < job.expected && !finished()) {
+    while (!finished()) {
+      if (job.seen.load(std::memory_order_relaxed) >= job.expected) {
+        if (!job.done.exchange(true)) complete(job.pid);
+        return;
+      }
       const int start = job.next_fd.fetch_add(kChunk);
       if (start >= job.probe_limit) {
-        if (start < job.probe_limit + kChunk) read_directory(job, job.probe_limit, out, mine);
+        if (start < job.probe_limit + kChunk) {
+          read_directory(job, job.probe_limit, out, mine);
+          if (!job.done.exchange(true)) complete(job.pid);
+        }
         return;
       }
       const int end = std::min(start + kChunk, job.probe_limit);
@@ -252,6 +266,7 @@ void OwnerWalk::work() {
         if (!job) continue;
         if (job->expected == 0) {
           state.read_directory(*job, 0, chunk, *mine);
+          state.complete(job->pid);
           continue;
         }
         if (job->expected > 2 * kChunk) {
@@ -293,6 +308,11 @@ std::vector<FdOwner> OwnerWalk::take_found() {
                           }),
               found.end());
   return found;
+}
+
+std::vector<int> OwnerWalk::completed_pids() const {
+  const std::lock_guard lock(state_->mutex);
+  return state_->completed;
 }
 
 bool OwnerWalk::hidden_for_lack_of_privilege() const {

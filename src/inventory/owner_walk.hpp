@@ -36,6 +36,8 @@ class OwnerWalk {
   // After every work() has returned: sorted by inode, then pid.
   std::vector<FdOwner> take_found();
   [[nodiscard]] bool hidden_for_lack_of_privilege() const;
+  // Processes whose every fd was read (a walk that stopped early leaves some half read).
+  [[nodiscard]] std::vector<int> completed_pids() const;
 
  private:
   struct State;
@@ -54,8 +56,9 @@ void run_owner_walk(OwnerWalk& walk);
 std::vector<FdOwner> find_owners_quickly(std::span<const std::uint64_t> wanted_inodes,
                                          bool& hidden_for_lack_of_privilege);
 // The second half of that: `found` (from a walk that stopped early) with the further owners
-// among its processes' relatives.
-std::vector<FdOwner> add_relatives(std::vector<FdOwner> found);
+// among its processes' relatives; those in `walked` were read whole already and are skipped,
+// so no process is read twice.
+std::vector<FdOwner> add_relatives(std::vector<FdOwner> found, std::span<const int> walked);
 
 // Owners from a walk's result: each process described once.
 Owners owners_from(const std::vector<FdOwner>& found, bool hidden_for_lack_of_privilege);

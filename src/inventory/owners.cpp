@@ -148,10 +148,12 @@ std::vector<int> relatives_of(const std::set<int>& owners) {
 
 }  // namespace
 
-std::vector<FdOwner> add_relatives(std::vector<FdOwner> found) {
+std::vector<FdOwner> add_relatives(std::vector<FdOwner> found, std::span<const int> walked) {
   std::set<int> owners;
   for (const auto& owner : found) owners.insert(owner.pid);
   auto relatives = relatives_of(owners);
+  const std::set<int> done(walked.begin(), walked.end());
+  std::erase_if(relatives, [&](int pid) { return done.count(pid) > 0; });
   if (relatives.empty()) return found;
   // Only a socket already found can be shared with a relative.
   std::vector<std::uint64_t> inodes;
@@ -174,7 +176,7 @@ std::vector<FdOwner> find_owners_quickly(std::span<const std::uint64_t> wanted_i
   OwnerWalk first(wanted_inodes, true);
   run_owner_walk(first);
   hidden_for_lack_of_privilege = first.hidden_for_lack_of_privilege();
-  return add_relatives(first.take_found());
+  return add_relatives(first.take_found(), first.completed_pids());
 }
 
 Owners find_owners(std::span<const std::uint64_t> wanted_inodes, bool stop_when_all_found) {

@@ -287,7 +287,7 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
     for (auto& walker : walkers) walker.join();
     walkers.clear();
     auto found = early_walk->take_found();
-    if (few_wanted) found = add_relatives(std::move(found));
+    if (few_wanted) found = add_relatives(std::move(found), early_walk->completed_pids());
     owners =
         std::make_shared<Owners>(owners_from(found, early_walk->hidden_for_lack_of_privilege()));
   } else {

@@ -1,6 +1,7 @@
 #include "scan/connect_pool.hpp"
 
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -31,6 +32,12 @@ socklen_t to_sockaddr(const IpAddress& address, std::uint16_t port, sockaddr_sto
   return sizeof v4;
 }
 
+bool is_loopback(const IpAddress& address) {
+  static constexpr std::array<std::uint8_t, 16> kLoopback6{0, 0, 0, 0, 0, 0, 0, 0,
+                                                           0, 0, 0, 0, 0, 0, 0, 1};
+  return address.is_v6 ? address.bytes == kLoopback6 : address.bytes[0] == 127;
+}
+
 int make_pool_epoll() {
   const int fd = epoll_create1(EPOLL_CLOEXEC);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
@@ -56,6 +63,14 @@ int ConnectPool::connect(const IpAddress& address, std::uint16_t port, std::uint
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&storage), length) == 0) return 0;
   const int error = errno;
   if (error != EINPROGRESS) return error;
+  if (is_loopback(address)) {
+    // On loopback the answer came back inside connect(): the peer's SYN-ACK or RST waits on
+    // the socket's backlog, which the kernel runs as connect() releases the socket. Asking
+    // now costs one system call; watching it would cost three (add, wait, remove on close).
+    if (const int outcome = take_error(fd); outcome != 0) return outcome;
+    pollfd ready{fd, POLLOUT, 0};
+    if (::poll(&ready, 1, 0) == 1 && (ready.revents & POLLOUT)) return take_error(fd);
+  }
   epoll_event event{};
   event.events = EPOLLOUT;
   event.data.u64 = key;

@@ -66,7 +66,7 @@ class ScanEngine {
     started_ = ScanClock::now();
     last_progress_ = started_;
     fill();
-    arm_tick();
+    if (!all_decided()) arm_tick();
     io_.run();
     summary_.elapsed_ms =
         std::chrono::duration<double, std::milli>(ScanClock::now() - started_).count();
@@ -136,6 +136,12 @@ class ScanEngine {
       if (!launch(*task, now)) break;
     }
     filling_ = false;
+    // All decided: the loop ends now rather than at the next tick, up to 10 ms away.
+    if (all_decided()) tick_.cancel();
+  }
+
+  [[nodiscard]] bool all_decided() const {
+    return in_flight_ == 0 && sources_done_ && scheduler_.active_hosts().empty();
   }
 
   // False when the system is out of resources and filling should pause.

@@ -1,6 +1,8 @@
 #include "sys/file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,16 +29,54 @@ Result<std::string> read_text_file(const std::string& path) {
   } while (raw < 0 && errno == EINTR);
   if (raw < 0) return make_error("cannot open " + path + ": " + std::strerror(errno), errno);
   const Fd fd(raw);
-  std::string text;
-  char buffer[4096];
+  // Read straight into the string, sized from the file where it says (a 1 MB nmap-services
+  // in 4 KiB pieces cost 250 reads and a copy per growth); /proc files say 0.
+  struct stat info {};
+  const auto hint = ::fstat(fd.get(), &info) == 0 && info.st_size > 0
+                        ? static_cast<std::size_t>(info.st_size) + 1
+                        : std::size_t{4096};
+  std::string text(hint, '\0');
+  std::size_t size = 0;
   while (true) {
-    const auto got = ::read(fd.get(), buffer, sizeof buffer);
+    if (size == text.size()) text.resize(text.size() * 2);
+    const auto got = ::read(fd.get(), text.data() + size, text.size() - size);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) return make_error("cannot read " + path + ": " + std::strerror(errno), errno);
     if (got == 0) break;
-    text.append(buffer, static_cast<std::size_t>(got));
+    size += static_cast<std::size_t>(got);
   }
+  text.resize(size);
   return text;
+}
+
+Result<MappedFile> MappedFile::open(const std::string& path) {
+  int raw = -1;
+  do {
+    raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (raw < 0 && errno == EINTR);
+  if (raw < 0) return make_error("cannot open " + path + ": " + std::strerror(errno), errno);
+  const Fd fd(raw);
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0) {
+    return make_error("cannot stat " + path + ": " + std::strerror(errno), errno);
+  }
+  if (!S_ISREG(info.st_mode)) return make_error(path + " is not a regular file", EINVAL);
+  const auto size = static_cast<std::size_t>(info.st_size);
+  if (size == 0) return MappedFile(nullptr, 0);
+  void* data = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (data == MAP_FAILED) {
+    return make_error("cannot map " + path + ": " + std::strerror(errno), errno);
+  }
+  return MappedFile(static_cast<const char*>(data), size);
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept : data_(other.data_), size_(other.size_) {
+  other.data_ = nullptr;
+  other.size_ = 0;
+}
+
+MappedFile::~MappedFile() {
+  if (data_ != nullptr) ::munmap(const_cast<char*>(data_), size_);
 }
 
 }  // namespace portkit::sys

@@ -1,6 +1,8 @@
 #pragma once
 // The sys layer: the only place that talks to the kernel.
+#include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "portkit/result.hpp"
 
@@ -31,5 +33,24 @@ class Fd {
 
 // Whole small file (procfs, sysfs), EINTR retried.
 Result<std::string> read_text_file(const std::string& path);
+
+// A whole regular file mapped read-only: a large file (nmap-services, 1 MB) is parsed where it
+// lies in the page cache, without a read into a buffer.
+class MappedFile {
+ public:
+  static Result<MappedFile> open(const std::string& path);
+  MappedFile(MappedFile&& other) noexcept;
+  MappedFile& operator=(MappedFile&&) = delete;
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  ~MappedFile();
+
+  [[nodiscard]] std::string_view text() const { return {data_, size_}; }
+
+ private:
+  MappedFile(const char* data, std::size_t size) : data_(data), size_(size) {}
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+};
 
 }  // namespace portkit::sys

@@ -58,7 +58,11 @@ TEST(FreeCli, AHeldPortIsNeverOffered) {
 }
 
 TEST(FreeCli, EachTransportIsCheckedOnItsOwn) {
-  const HeldSocket udp("0.0.0.0", 0, SOCK_DGRAM);
+  // A port outside the ephemeral range: a kernel-chosen one could meanwhile be the local port
+  // of some parallel test's TCP connection (scans churn through the whole range).
+  const auto chosen = free_ports({"--proto", "both"});
+  ASSERT_EQ(chosen.size(), 1u);
+  const HeldSocket udp("0.0.0.0", chosen[0], SOCK_DGRAM);
   const auto range = std::to_string(udp.port());
   int exit_code = 0;
   EXPECT_EQ(free_ports({"--range", range, "--proto", "tcp", "--include-known"}, &exit_code),

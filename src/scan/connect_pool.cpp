@@ -58,26 +58,56 @@ ConnectPool::~ConnectPool() {
 int ConnectPool::connect(const IpAddress& address, std::uint16_t port, std::uint64_t key, int& fd) {
   sockaddr_storage storage;
   const auto length = to_sockaddr(address, port, storage);
-  fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return errno;
+  if (fd < 0) {
+    fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return errno;
+    // Edge-triggered: a kept socket sits idle between probes, and level-triggered it would
+    // report itself writable (closed) on every wait.
+    epoll_event event{};
+    event.events = EPOLLOUT | EPOLLET;
+    event.data.u64 = key;
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) {
+      const int error = errno;
+      ::close(fd);
+      fd = -1;
+      return error;
+    }
+  }
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&storage), length) == 0) return 0;
   const int error = errno;
   if (error != EINPROGRESS) return error;
+  ++watched_;
   if (is_loopback(address)) {
     // On loopback the answer came back inside connect(): the peer's SYN-ACK or RST waits on
-    // the socket's backlog, which the kernel runs as connect() releases the socket. Asking
-    // now costs one system call; watching it would cost three (add, wait, remove on close).
-    if (const int outcome = take_error(fd); outcome != 0) return outcome;
-    pollfd ready{fd, POLLOUT, 0};
-    if (::poll(&ready, 1, 0) == 1 && (ready.revents & POLLOUT)) return take_error(fd);
+    // the socket's backlog, which the kernel runs as connect() releases the socket.
+    if (const int outcome = collect(fd, address.is_v6); outcome != EALREADY) return outcome;
   }
-  epoll_event event{};
-  event.events = EPOLLOUT;
-  event.data.u64 = key;
-  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) return errno;
-  ++watched_;
   if (!armed_) arm();
   return EINPROGRESS;
+}
+
+int ConnectPool::collect(int fd, bool is_v6) {
+  // A second connect() on a socket whose connect is under way reports how it ended, and on a
+  // failure also disconnects it (Linux), so the socket can connect again. The address is not
+  // looked at in that state, only its family.
+  sockaddr_storage storage{};
+  storage.ss_family = is_v6 ? AF_INET6 : AF_INET;
+  const auto length = static_cast<socklen_t>(is_v6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in));
+  const int outcome =
+      ::connect(fd, reinterpret_cast<const sockaddr*>(&storage), length) == 0 ? 0 : errno;
+  if (outcome == EALREADY || outcome == EINPROGRESS) return EALREADY;
+  stop_watching();
+  return outcome == EISCONN ? 0 : outcome;
+}
+
+void ConnectPool::stop_watching() {
+  if (watched_ > 0 && --watched_ == 0 && armed_) {
+    // Nothing left to wait for: a pending wait would keep the loop from ever running dry.
+    armed_ = false;
+    ++arm_id_;
+    asio::error_code ignored;
+    watch_.cancel(ignored);
+  }
 }
 
 int ConnectPool::take_error(int fd) {
@@ -99,13 +129,7 @@ bool ConnectPool::connected_to_itself(int fd) {
 
 void ConnectPool::close_socket(int fd, bool connected, bool watched) {
   if (fd < 0) return;
-  if (watched && --watched_ == 0 && armed_) {
-    // Nothing left to wait for: a pending wait would keep the loop from ever running dry.
-    armed_ = false;
-    ++arm_id_;
-    asio::error_code ignored;
-    watch_.cancel(ignored);
-  }
+  if (watched) stop_watching();
   if (connected) {
     const linger reset{1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
@@ -136,7 +160,10 @@ void ConnectPool::drain() {
   for (;;) {
     const int count = epoll_wait(epoll_fd_, events.data(), kEventsPerWait, 0);
     if (count <= 0) return;
-    for (int i = 0; i < count; ++i) on_ready_(events[static_cast<std::size_t>(i)].data.u64);
+    for (int i = 0; i < count; ++i) {
+      const auto& event = events[static_cast<std::size_t>(i)];
+      on_ready_(event.data.u64, event.events);
+    }
     if (count < kEventsPerWait) return;
   }
 }

@@ -4,6 +4,7 @@
 // UDP attempts and banner reads reuse the probes of the asynchronous core.
 #include "scan/scan_engine.hpp"
 
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 #include <asio/ip/address.hpp>
@@ -55,12 +56,19 @@ class ScanEngine {
             options.sequential, options.seed, duration_cast<Micros>(options.udp_retry_spacing),
             kInitialWindow, static_cast<double>(window)}),
         tick_(io_),
-        connections_(io_, [this](std::uint64_t key) { on_ready(key); }),
+        connections_(io_,
+                     [this](std::uint64_t key, std::uint32_t events) { on_ready(key, events); }),
         bucket_(options.rate, std::max(1.0, options.rate / 100.0), ScanClock::now()),
         window_(window),
         max_window_(window) {
     summary_.max_inflight = window;
   }
+
+  ~ScanEngine() {
+    for (auto& slot : slots_) connections_.close_socket(slot.fd, false, slot.watched);
+  }
+  ScanEngine(const ScanEngine&) = delete;
+  ScanEngine& operator=(const ScanEngine&) = delete;
 
   ScanSummary run() {
     started_ = ScanClock::now();
@@ -75,7 +83,8 @@ class ScanEngine {
 
  private:
   struct Slot {
-    int fd = -1;
+    int fd = -1;  // kept between TCP probes while it can connect again
+    bool fd_v6 = false;
     bool watched = false;
     ProbeTask task;
     ScanClock::time_point sent;
@@ -109,12 +118,15 @@ class ScanEngine {
     return index;
   }
 
-  void release_slot(std::uint32_t index, bool connected = false) {
+  // `keep_socket`: its connect was refused or failed, which leaves it ready to connect again.
+  void release_slot(std::uint32_t index, bool connected = false, bool keep_socket = false) {
     auto& slot = slots_[index];
     ++slot.generation;
     slot.busy = false;
-    connections_.close_socket(slot.fd, connected, slot.watched);
-    slot.fd = -1;
+    if (!keep_socket || connected || slot.watched) {
+      connections_.close_socket(slot.fd, connected, slot.watched);
+      slot.fd = -1;
+    }
     slot.watched = false;
     free_slots_.push_back(index);
     --in_flight_;
@@ -166,15 +178,26 @@ class ScanEngine {
                   });
       return true;
     }
-    const auto key = (std::uint64_t{generation} << 32) | index;
-    const int result =
-        connections_.connect(scheduler_.host(task.host).address, task.port, key, slot.fd);
+    const auto& address = scheduler_.host(task.host).address;
+    if (slot.fd >= 0 && slot.fd_v6 != address.is_v6) {
+      connections_.close_socket(slot.fd, false, false);
+      slot.fd = -1;
+    }
+    const bool reused = slot.fd >= 0;
+    int result = connections_.connect(address, task.port, index, slot.fd);
+    if (reused && (result == EISCONN || result == EALREADY || result == EINVAL)) {
+      // A kept socket that cannot connect again after all: a fresh one.
+      connections_.close_socket(slot.fd, false, false);
+      slot.fd = -1;
+      result = connections_.connect(address, task.port, index, slot.fd);
+    }
+    slot.fd_v6 = address.is_v6;
     if (result == EINPROGRESS) {
       slot.watched = true;
       return true;
     }
     if (is_resource_shortage(result)) {
-      release_slot(index);
+      release_slot(index, false, true);
       shortage(task);
       return false;
     }
@@ -203,17 +226,27 @@ class ScanEngine {
     }
   }
 
-  void on_ready(std::uint64_t key) {
+  void on_ready(std::uint64_t key, std::uint32_t events) {
     const auto index = static_cast<std::uint32_t>(key);
-    const auto generation = static_cast<unsigned>(key >> 32);
     if (index >= slots_.size()) return;
-    const auto& slot = slots_[index];
-    if (!slot.busy || slot.generation != generation || !slot.tcp) return;
-    on_connect_result(index, ConnectPool::take_error(slot.fd));
+    auto& slot = slots_[index];
+    // An edge also comes from a kept socket's own reset: only a watched connect is asked.
+    if (!slot.busy || !slot.tcp || !slot.watched) return;
+    int outcome = connections_.collect(slot.fd, slot.fd_v6);
+    if (outcome == EALREADY) {
+      // An ICMP unreachable reports an error while the connect goes on trying: the answer,
+      // and a socket that cannot be kept.
+      if (!(events & EPOLLERR) || (outcome = ConnectPool::take_error(slot.fd)) == 0) return;
+      on_connect_result(index, outcome, false);
+    } else {
+      slot.watched = false;
+      on_connect_result(index, outcome);
+    }
     if (!filling_) fill();
   }
 
-  void on_connect_result(std::uint32_t index, int error) {
+  // `reusable`: the socket was reset by its outcome and may connect again.
+  void on_connect_result(std::uint32_t index, int error, bool reusable = true) {
     auto& slot = slots_[index];
     const auto now = ScanClock::now();
     const auto task = slot.task;
@@ -225,11 +258,11 @@ class ScanEngine {
       return;
     }
     if (is_resource_shortage(error)) {
-      release_slot(index);
+      release_slot(index, false, reusable);
       shortage(task);
       return;
     }
-    release_slot(index, error == 0);
+    release_slot(index, error == 0, error != 0 && reusable);
     on_success_grow();
     const auto verdict = classify_connect_errno(error);
     const bool timed = verdict.reason != ProbeReason::local_error;

@@ -65,6 +65,8 @@ std::vector<SocketRecord> parse_proc_net(std::string_view text, Proto proto, boo
 // Sockets in use from /proc/net/sockstat{,6} text (TCP and UDP in use, TIME_WAIT): a size
 // hint, so the dump's records are allocated once instead of copied as they grow.
 std::size_t parse_sockstat_sockets(std::string_view text);
+// The same read from this host's /proc/net/sockstat and sockstat6; 0 when unreadable.
+std::size_t sockets_in_use();
 
 enum class InventoryBackend : std::uint8_t { automatic, netlink, procfs };
 

@@ -145,10 +145,7 @@ Inventory with_reserved_room() {
   // Untouched capacity costs no memory; copying tens of thousands of records as the vector
   // grows does, and showed in profiles.
   Inventory inventory;
-  std::size_t expected = 0;
-  for (const char* path : {"/proc/net/sockstat", "/proc/net/sockstat6"}) {
-    if (const auto text = sys::read_text_file(path)) expected += parse_sockstat_sockets(*text);
-  }
+  const auto expected = sockets_in_use();
   inventory.sockets.reserve(expected + expected / 8 + 256);
   return inventory;
 }
@@ -160,6 +157,14 @@ std::optional<std::uint64_t> namespace_inode(const std::string& path) {
 }
 
 }  // namespace
+
+std::size_t sockets_in_use() {
+  std::size_t total = 0;
+  for (const char* path : {"/proc/net/sockstat", "/proc/net/sockstat6"}) {
+    if (const auto text = sys::read_text_file(path)) total += parse_sockstat_sockets(*text);
+  }
+  return total;
+}
 
 Result<std::vector<NamespaceInventory>> read_other_namespaces(const InventoryQuery& query) {
   const auto own = namespace_inode("/proc/self/ns/net");

@@ -204,11 +204,7 @@ OwnerWalk::OwnerWalk(std::span<const std::uint64_t> wanted_inodes, bool stop_whe
     narrow(wanted_inodes);
     state.expected_sockets = state.wanted.size();
   } else {
-    for (const char* path : {"/proc/net/sockstat", "/proc/net/sockstat6"}) {
-      if (const auto text = sys::read_text_file(path)) {
-        state.expected_sockets += parse_sockstat_sockets(*text);
-      }
-    }
+    state.expected_sockets = sockets_in_use();
   }
   const int self = getpid();
   if (!pids.empty()) {

@@ -22,13 +22,23 @@ Fd::~Fd() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-Result<std::string> read_text_file(const std::string& path) {
+namespace {
+
+Result<Fd> open_for_reading(const std::string& path) {
   int raw = -1;
   do {
     raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   } while (raw < 0 && errno == EINTR);
   if (raw < 0) return make_error("cannot open " + path + ": " + std::strerror(errno), errno);
-  const Fd fd(raw);
+  return Fd(raw);
+}
+
+}  // namespace
+
+Result<std::string> read_text_file(const std::string& path) {
+  auto opened = open_for_reading(path);
+  if (!opened) return opened.error();
+  const Fd fd = std::move(opened).value();
   // Read straight into the string, sized from the file where it says (a 1 MB nmap-services
   // in 4 KiB pieces cost 250 reads and a copy per growth); /proc files say 0.
   struct stat info {};
@@ -50,12 +60,9 @@ Result<std::string> read_text_file(const std::string& path) {
 }
 
 Result<MappedFile> MappedFile::open(const std::string& path) {
-  int raw = -1;
-  do {
-    raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (raw < 0 && errno == EINTR);
-  if (raw < 0) return make_error("cannot open " + path + ": " + std::strerror(errno), errno);
-  const Fd fd(raw);
+  auto opened = open_for_reading(path);
+  if (!opened) return opened.error();
+  const Fd fd = std::move(opened).value();
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) {
     return make_error("cannot stat " + path + ": " + std::strerror(errno), errno);

@@ -81,6 +81,9 @@ class ScanScheduler {
     std::uint32_t udp_first_in_flight = 0;
     std::deque<ProbeTask> retries;
     std::deque<ProbeTask> paced_retries;
+    // TCP retries after the first: sent once every port had its first probe, when the path
+    // carries least, so a loss that comes in bursts does not take every attempt of a port.
+    std::deque<ProbeTask> late_retries;
     ScanClock::time_point next_paced{};
     bool icmp_rate_limited = false;
     bool saw_udp_icmp = false;

@@ -96,6 +96,12 @@ std::optional<ProbeTask> ScanScheduler::take_from(std::uint32_t id, ScanClock::t
     if (task.proto == Proto::udp) ++state.udp_first_in_flight;
     return task;
   }
+  if (!state.late_retries.empty()) {
+    const auto task = state.late_retries.front();
+    state.late_retries.pop_front();
+    ++state.in_flight;
+    return task;
+  }
   // Paced UDP retries wait until the first pass is over, so that they alone spend the
   // host's ICMP budget, one per spacing.
   if (!state.paced_retries.empty() && state.udp_first_in_flight == 0 && !state.paced_armed) {
@@ -161,7 +167,10 @@ std::optional<PortOutcome> ScanScheduler::record(const ProbeTask& task, Verdict 
     if (task.attempt <= retries_allowed) {
       auto retry = task;
       ++retry.attempt;
-      (paced ? state.paced_retries : state.retries).push_back(retry);
+      auto& queue = paced                                           ? state.paced_retries
+                    : task.proto == Proto::tcp && retry.attempt > 2 ? state.late_retries
+                                                                    : state.retries;
+      queue.push_back(retry);
       return std::nullopt;
     }
   }
@@ -209,7 +218,7 @@ Micros ScanScheduler::timeout_for(const ProbeTask& task) const {
 bool ScanScheduler::host_done(std::uint32_t host) const {
   const auto& state = hosts_[host];
   return state.in_flight == 0 && state.retries.empty() && state.paced_retries.empty() &&
-         state.next_step >= total_ports_;
+         state.late_retries.empty() && state.next_step >= total_ports_;
 }
 
 const ScanHost& ScanScheduler::host(std::uint32_t host) const {

@@ -114,6 +114,39 @@ TEST(ScanScheduler, SilenceEarnsOneRetryUntilTheHostAnswersARetry) {
   EXPECT_TRUE(scheduler.host_done(id));
 }
 
+// Loss on a busy path comes in bursts: the first retry goes out at once, later ones wait until
+// every port had its first probe, when the path carries least.
+TEST(ScanScheduler, LaterTcpRetriesWaitForTheFirstPass) {
+  auto config = config_for({1, 2, 3, 4, 5});
+  config.initial_window = 2;
+  config.max_window = 2;
+  config.sequential = true;
+  ScanScheduler scheduler(config);
+  const auto id = scheduler.add_host(host_at("198.18.0.2"), true);
+  const auto now = ScanClock::now();
+  const auto first = drain(scheduler, now);  // ports 1 and 2, both unanswered
+  ASSERT_EQ(first.size(), 2U);
+  for (const auto& task : first) EXPECT_FALSE(scheduler.record(task, kSilence, std::nullopt));
+  const auto retries = drain(scheduler, now);  // first retries go out at once, before port 3
+  ASSERT_EQ(retries.size(), 2U);
+  for (const auto& task : retries) EXPECT_EQ(task.attempt, 2);
+  ASSERT_TRUE(scheduler.record(retries[0], kClosed, Micros{20'000}));  // a loss: 2 retries now
+  EXPECT_FALSE(scheduler.record(retries[1], kSilence, std::nullopt));
+  const auto middle = drain(scheduler, now);  // the first pass goes on: ports 3 and 4
+  ASSERT_EQ(middle.size(), 2U);
+  for (const auto& task : middle) {
+    EXPECT_EQ(task.attempt, 1);
+    ASSERT_TRUE(scheduler.record(task, kClosed, Micros{20'000}));
+  }
+  const auto last = drain(scheduler, now);  // port 5, then the third attempt
+  ASSERT_EQ(last.size(), 2U);
+  EXPECT_EQ(last[0].port, 5);
+  EXPECT_EQ(last[1].port, retries[1].port);
+  EXPECT_EQ(last[1].attempt, 3);
+  for (const auto& task : last) ASSERT_TRUE(scheduler.record(task, kClosed, Micros{20'000}));
+  EXPECT_TRUE(scheduler.host_done(id));
+}
+
 TEST(ScanScheduler, MaxRetriesZeroMeansOneAttempt) {
   auto config = config_for({5});
   config.max_retries = 0;

@@ -21,15 +21,25 @@ struct Fields {
 
 Fields fields_of(std::string_view line) {
   Fields fields;
+  const auto blank = [](char c) { return c == ' ' || c == '\t'; };
   std::size_t pos = 0;
   while (fields.count < 3) {
-    const auto start = line.find_first_not_of(" \t", pos);
-    if (start == std::string_view::npos) break;
-    const auto end = std::min(line.find_first_of(" \t", start), line.size());
-    fields.field[fields.count++] = line.substr(start, end - start);
-    pos = end;
+    while (pos < line.size() && blank(line[pos])) ++pos;
+    if (pos == line.size()) break;
+    const auto start = pos;
+    while (pos < line.size() && !blank(line[pos])) ++pos;
+    fields.field[fields.count++] = line.substr(start, pos - start);
   }
   return fields;
+}
+
+// nmap-services spells its transports in lower case: compared as they are before the
+// case-blind parse_proto, which lowers every character.
+std::optional<Proto> transport_of(std::string_view text) {
+  if (text == "tcp") return Proto::tcp;
+  if (text == "udp") return Proto::udp;
+  if (text == "sctp") return std::nullopt;
+  return parse_proto(text);
 }
 
 }  // namespace
@@ -47,7 +57,7 @@ std::vector<PortFrequency> parse_nmap_services(std::string_view text) {
     const auto slash = fields[1].find('/');
     if (slash == std::string_view::npos) continue;
     const auto port = parse_decimal(fields[1].substr(0, slash));
-    const auto proto = parse_proto(fields[1].substr(slash + 1));
+    const auto proto = transport_of(fields[1].substr(slash + 1));
     if (!port || *port > 65535 || !proto) continue;
     double frequency = 0;
     const auto [end, ec] =

@@ -33,15 +33,6 @@ bool by_inode_pid_fd(const FdOwner& a, const FdOwner& b) {
   return a.inode != b.inode ? a.inode < b.inode : a.pid != b.pid ? a.pid < b.pid : a.fd < b.fd;
 }
 
-std::optional<std::uint64_t> inode_of_link(std::string_view link) {
-  constexpr std::string_view prefix = "socket:[";
-  if (link.size() <= prefix.size() || link.substr(0, prefix.size()) != prefix ||
-      link.back() != ']') {
-    return std::nullopt;
-  }
-  return parse_decimal(link.substr(prefix.size(), link.size() - prefix.size() - 1));
-}
-
 }  // namespace
 
 struct OwnerWalk::State {
@@ -106,7 +97,7 @@ struct OwnerWalk::State {
   }
 
   static void record(std::string_view link, int pid, int fd, std::vector<FdOwner>& out) {
-    if (const auto inode = inode_of_link(link)) out.push_back({*inode, pid, fd});
+    if (const auto inode = socket_inode_of_link(link)) out.push_back({*inode, pid, fd});
   }
 
   std::shared_ptr<ProcessJob> open_job(int pid) {
@@ -309,6 +300,15 @@ std::vector<FdOwner> OwnerWalk::take_found() {
 std::vector<int> OwnerWalk::completed_pids() const {
   const std::lock_guard lock(state_->mutex);
   return state_->completed;
+}
+
+std::optional<std::uint64_t> socket_inode_of_link(std::string_view link) {
+  constexpr std::string_view prefix = "socket:[";
+  if (link.size() <= prefix.size() || link.substr(0, prefix.size()) != prefix ||
+      link.back() != ']') {
+    return std::nullopt;
+  }
+  return parse_decimal(link.substr(prefix.size(), link.size() - prefix.size() - 1));
 }
 
 bool OwnerWalk::hidden_for_lack_of_privilege() const {

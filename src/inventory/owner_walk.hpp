@@ -2,7 +2,9 @@
 // The /proc/*/fd walk behind socket owners, shared by several threads (internal).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 #include "portkit/inventory.hpp"
@@ -43,6 +45,9 @@ class OwnerWalk {
   struct State;
   std::unique_ptr<State> state_;
 };
+
+// The inode in a /proc/PID/fd link to a socket ("socket:[12345]"); nothing for other links.
+std::optional<std::uint64_t> socket_inode_of_link(std::string_view link);
 
 // Threads worth running a walk on: the CPUs this process may use, at most 4.
 unsigned owner_walk_threads();

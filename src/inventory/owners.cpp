@@ -17,12 +17,6 @@
 namespace portkit {
 namespace {
 
-std::optional<std::uint64_t> socket_inode(std::string_view link) {
-  constexpr std::string_view prefix = "socket:[";
-  if (link.substr(0, prefix.size()) != prefix || link.back() != ']') return std::nullopt;
-  return parse_decimal(link.substr(prefix.size(), link.size() - prefix.size() - 1));
-}
-
 ProcessInfo describe(int pid) {
   ProcessInfo info;
   info.pid = pid;
@@ -92,8 +86,8 @@ bool still_there(const FdOwner& owner) {
   char link[64];
   const auto path = "/proc/" + std::to_string(owner.pid) + "/fd/" + std::to_string(owner.fd);
   const auto length = readlink(path.c_str(), link, sizeof link);
-  return length > 0 &&
-         socket_inode(std::string_view(link, static_cast<std::size_t>(length))) == owner.inode;
+  return length > 0 && socket_inode_of_link(
+                           std::string_view(link, static_cast<std::size_t>(length))) == owner.inode;
 }
 
 }  // namespace

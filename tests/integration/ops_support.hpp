@@ -47,6 +47,7 @@ class HeldSocket {
   HeldSocket(const HeldSocket&) = delete;
   HeldSocket& operator=(const HeldSocket&) = delete;
   [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] int fd() const { return fd_; }
 
  private:
   int fd_ = -1;

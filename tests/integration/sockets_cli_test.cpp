@@ -13,6 +13,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "ops_support.hpp"
 #include "process.hpp"
 #include "reachability_support.hpp"
 
@@ -186,16 +187,9 @@ TEST(SocketsCli, WhoFindsAndKillsTheOwner) {
 // directory: a socket at a far fd must still be found, and a socket shared after fork names
 // both processes, whichever threads walk them.
 TEST(SocketsCli, OwnersAtFarFdsAndSharedSocketsAreFound) {
-  const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(listener, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::listen(listener, 8), 0);
-  socklen_t length = sizeof address;
-  ASSERT_EQ(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  const auto port = std::to_string(ntohs(address.sin_port));
+  const HeldSocket held("127.0.0.1", 0);
+  const int listener = held.fd();
+  const auto port = std::to_string(held.port());
   int ready[2];
   ASSERT_EQ(::pipe(ready), 0);
   const pid_t child = ::fork();
@@ -229,7 +223,6 @@ TEST(SocketsCli, OwnersAtFarFdsAndSharedSocketsAreFound) {
   }
   ::kill(child, SIGKILL);
   ::waitpid(child, nullptr, 0);
-  ::close(listener);
 }
 
 TEST(SocketsCli, StatsSeesEphemeralPressure) {

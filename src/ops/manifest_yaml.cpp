@@ -6,16 +6,68 @@
 
 namespace portkit {
 
+namespace {
+
+bool is_marker_line(std::string_view line, std::string_view marker) {
+  if (!line.starts_with(marker)) return false;
+  return line.size() == marker.size() || line[marker.size()] == ' ' ||
+         line[marker.size()] == '\t' || line[marker.size()] == '\r';
+}
+
+// Blank lines, comments and directives carry no document content.
+bool carries_content(std::string_view line) {
+  const auto first = line.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return false;
+  return line[first] != '#' && !(first == 0 && line[0] == '%');
+}
+
+}  // namespace
+
+std::vector<YamlDocumentText> split_yaml_documents(std::string_view text) {
+  std::vector<YamlDocumentText> documents;
+  YamlDocumentText current;
+  bool current_has_content = false;
+  int line_number = 0;
+  auto finish = [&](int next_first_line) {
+    if (current_has_content) documents.push_back(std::move(current));
+    current = {};
+    current.first_line = next_first_line;
+    current_has_content = false;
+  };
+  while (!text.empty()) {
+    const auto end = text.find('\n');
+    const auto line = text.substr(0, end);
+    const auto with_newline = end == std::string_view::npos ? text : text.substr(0, end + 1);
+    text.remove_prefix(with_newline.size());
+    if (is_marker_line(line, "---") && current_has_content) finish(line_number);
+    current.text.append(with_newline);
+    current_has_content = current_has_content || carries_content(line) || line.starts_with("---");
+    ++line_number;
+    if (is_marker_line(line, "...")) finish(line_number);
+  }
+  finish(line_number);
+  return documents;
+}
+
 Result<std::vector<YAML::Node>> load_yaml_documents(std::string_view text,
                                                     const std::string& file) {
-  try {
-    return YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& error) {
-    return make_error(
-        fmt::format("{}:{}: not valid YAML: {}", file, error.mark.line + 1, error.msg));
-  } catch (const std::exception& error) {
-    return make_error(fmt::format("{}: not valid YAML: {}", file, error.what()));
+  // Each document is loaded on its own: YAML::LoadAll of yaml-cpp 0.7 loops forever, allocating,
+  // on a document it cannot start (a stream holding just ","). Leading newlines keep the
+  // parser's line numbers those of the whole file.
+  std::vector<YAML::Node> nodes;
+  for (const auto& document : split_yaml_documents(text)) {
+    std::string numbered(static_cast<std::size_t>(document.first_line), '\n');
+    numbered += document.text;
+    try {
+      nodes.push_back(YAML::Load(numbered));
+    } catch (const YAML::Exception& error) {
+      return make_error(
+          fmt::format("{}:{}: not valid YAML: {}", file, error.mark.line + 1, error.msg));
+    } catch (const std::exception& error) {
+      return make_error(fmt::format("{}: not valid YAML: {}", file, error.what()));
+    }
   }
+  return nodes;
 }
 
 int yaml_line(const YAML::Node& node) {

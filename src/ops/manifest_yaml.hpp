@@ -13,6 +13,15 @@
 
 namespace portkit {
 
+// One document of a YAML stream: its text, from its "---" line if it has one.
+struct YamlDocumentText {
+  std::string text;
+  int first_line = 0;  // 0-based line of the stream where the text starts
+};
+// Splits a stream at "---" and "..." lines (column 0 always marks a document in YAML); pieces
+// with nothing but blank lines, comments and directives are dropped.
+std::vector<YamlDocumentText> split_yaml_documents(std::string_view text);
+
 // All documents of a YAML stream; an error names the file and line.
 Result<std::vector<YAML::Node>> load_yaml_documents(std::string_view text, const std::string& file);
 

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <set>
 
+#include "ops/manifest_yaml.hpp"
+
 namespace portkit {
 namespace {
 
@@ -293,6 +295,37 @@ items:
   const auto bad = parse_k8s("kind: Service\nspec: {ports: [}\n", "bad.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message.rfind("bad.yaml:", 0), 0u);
+}
+
+TEST(YamlStream, SplitsAtDocumentMarkersKeepingLines) {
+  const auto documents = split_yaml_documents(
+      "# header\n%YAML 1.2\n---\na: 1\n---\n---\nb: [1,\n  2]\n...\n# trailing\n--- c\n");
+  ASSERT_EQ(documents.size(), 4u);
+  EXPECT_EQ(documents[0].first_line, 0);
+  EXPECT_EQ(documents[0].text, "# header\n%YAML 1.2\n---\na: 1\n");
+  EXPECT_EQ(documents[1].first_line, 4);
+  EXPECT_EQ(documents[1].text, "---\n");
+  EXPECT_EQ(documents[2].first_line, 5);
+  EXPECT_EQ(documents[2].text, "---\nb: [1,\n  2]\n...\n");
+  EXPECT_EQ(documents[3].first_line, 9);
+  EXPECT_EQ(documents[3].text, "# trailing\n--- c\n");
+  // "----" and "--- " inside an indented block are not markers.
+  EXPECT_EQ(split_yaml_documents("a: |\n  ---\n----: 2\n").size(), 1u);
+  EXPECT_TRUE(split_yaml_documents("\n# only a comment\n").empty());
+}
+
+// yaml-cpp 0.7's LoadAll never returns on these: each must end, as a result or an error.
+TEST(YamlStream, StreamsThatHangYamlCppLoadAllEnd) {
+  for (const std::string text : {",", ",\xd7", "a: 1\n---\n,\n", "- !+(.,.)", "---\n,\n---\n,"}) {
+    (void)parse_compose(text, "hang.yml");
+    (void)parse_k8s(text, "hang.yaml");
+  }
+  const auto plan = parse_k8s(
+      ",\n---\nkind: Service\nspec: {type: NodePort, ports: [{port: 80, nodePort: 40000}]}\n",
+      "after.yaml");
+  ASSERT_TRUE(plan.ok()) << plan.error().message;
+  EXPECT_EQ(rules_at_lines(audit_k8s({*plan}, {}, {})),
+            (std::multiset<RuleAtLine>{{"nodeport-out-of-range", 4}}));
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "forward/udp_listener.hpp"
 #include "forward/workers.hpp"
 #include "sys/file.hpp"
+#include "sys/resident.hpp"
 
 namespace portkit {
 namespace {
@@ -283,6 +284,7 @@ Result<bool> Forwarder::start() {
 }
 
 void Forwarder::run() {
+  sys::drop_startup_pages();
   impl_->io.run();
 }
 
@@ -294,6 +296,7 @@ void Forwarder::run_workers(unsigned workers) {
                 .after_fork =
                     [&] {
                       impl.io.notify_fork(asio::execution_context::fork_parent);
+                      sys::drop_startup_pages();
                       // Only the workers accept: a socket still open here would let the
                       // kernel queue clients that nobody takes once the workers drain.
                       for (auto& [key, listener] : impl.tcp) listener->close();
@@ -311,6 +314,7 @@ void Forwarder::run_workers(unsigned workers) {
                     },
                 .run_child =
                     [&] {
+                      sys::drop_startup_pages();
                       impl.io.run();
                       return counters();
                     }});

@@ -74,8 +74,8 @@ class Forwarder {
   // Serves in `workers` processes sharing the bound sockets (each has its own descriptor
   // table, so together they hold more connections than one process may, and use more cores).
   // UDP rules are served by the first worker only, so a client's datagrams keep one session.
-  // This process relays SIGINT/SIGTERM/SIGHUP to them and returns when all have ended;
-  // counters() then sums theirs. workers <= 1 is run().
+  // This process is the first worker: it relays SIGINT/SIGTERM/SIGHUP to the others and
+  // returns when all have ended; counters() then sums every worker's. workers <= 1 is run().
   void run_workers(unsigned workers);
   void stop();
   [[nodiscard]] std::vector<RuleCounters> counters() const;

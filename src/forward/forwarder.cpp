@@ -97,7 +97,8 @@ struct Forwarder::Impl {
   int sweeps = 0;
   bool draining = false;
   std::optional<std::vector<RuleCounters>> worker_totals;
-  int worker_index = -1;  // in a worker process: its index
+  int worker_index = -1;                  // in a worker process: its index
+  std::function<void(int)> relay_signal;  // in worker 0: on to the other workers
   Clock::time_point drain_deadline{};
 
   Result<bool> add_rule(const ForwardRule& rule) {
@@ -199,6 +200,7 @@ struct Forwarder::Impl {
   void wait_signal() {
     signals.async_wait([this](const asio::error_code& ec, int signal) {
       if (ec) return;
+      if (relay_signal) relay_signal(signal);
       if (signal == SIGHUP) {
         reload();
       } else if (!draining) {
@@ -296,11 +298,7 @@ void Forwarder::run_workers(unsigned workers) {
                 .after_fork =
                     [&] {
                       impl.io.notify_fork(asio::execution_context::fork_parent);
-                      sys::drop_startup_pages();
-                      // Only the workers accept: a socket still open here would let the
-                      // kernel queue clients that nobody takes once the workers drain.
-                      for (auto& [key, listener] : impl.tcp) listener->close();
-                      for (auto& [key, listener] : impl.udp) listener->close();
+                      impl.worker_index = 0;
                     },
                 .prepare_child =
                     [&](unsigned index) {
@@ -316,6 +314,14 @@ void Forwarder::run_workers(unsigned workers) {
                     [&] {
                       sys::drop_startup_pages();
                       impl.io.run();
+                      return counters();
+                    },
+                .run_here =
+                    [&](const std::function<void(int)>& relay) {
+                      impl.relay_signal = relay;
+                      sys::drop_startup_pages();
+                      impl.io.run();
+                      impl.relay_signal = nullptr;
                       return counters();
                     }});
 }

@@ -22,28 +22,41 @@ nlohmann::json to_json(const std::vector<RuleCounters>& counters) {
   return rules;
 }
 
+void add_counters(const RuleCounters& counters, std::vector<RuleCounters>& totals) {
+  auto found = std::find_if(totals.begin(), totals.end(), [&](const RuleCounters& c) {
+    return c.rule == counters.rule && c.proto == counters.proto;
+  });
+  if (found == totals.end()) {
+    totals.push_back(counters);
+    return;
+  }
+  found->connections += counters.connections;
+  found->active += counters.active;
+  found->bytes_up += counters.bytes_up;
+  found->bytes_down += counters.bytes_down;
+  found->denied += counters.denied;
+  found->upstream_errors += counters.upstream_errors;
+  found->resets += counters.resets;
+  found->dropped += counters.dropped;
+}
+
 void add_json(const std::string& text, std::vector<RuleCounters>& totals) {
   const auto rules = nlohmann::json::parse(text, nullptr, false);
   if (!rules.is_array()) return;
   for (const auto& row : rules) {
     if (!row.is_array() || row.size() != 10) continue;
-    const auto name = row[0].get<std::string>();
-    auto found = std::find_if(totals.begin(), totals.end(),
-                              [&](const RuleCounters& c) { return c.rule == name; });
-    if (found == totals.end()) {
-      totals.push_back({});
-      found = totals.end() - 1;
-      found->rule = name;
-      found->proto = row[1].get<bool>() ? Proto::udp : Proto::tcp;
-    }
-    found->connections += row[2].get<std::uint64_t>();
-    found->active += row[3].get<std::uint64_t>();
-    found->bytes_up += row[4].get<std::uint64_t>();
-    found->bytes_down += row[5].get<std::uint64_t>();
-    found->denied += row[6].get<std::uint64_t>();
-    found->upstream_errors += row[7].get<std::uint64_t>();
-    found->resets += row[8].get<std::uint64_t>();
-    found->dropped += row[9].get<std::uint64_t>();
+    RuleCounters counters;
+    counters.rule = row[0].get<std::string>();
+    counters.proto = row[1].get<bool>() ? Proto::udp : Proto::tcp;
+    counters.connections = row[2].get<std::uint64_t>();
+    counters.active = row[3].get<std::uint64_t>();
+    counters.bytes_up = row[4].get<std::uint64_t>();
+    counters.bytes_down = row[5].get<std::uint64_t>();
+    counters.denied = row[6].get<std::uint64_t>();
+    counters.upstream_errors = row[7].get<std::uint64_t>();
+    counters.resets = row[8].get<std::uint64_t>();
+    counters.dropped = row[9].get<std::uint64_t>();
+    add_counters(counters, totals);
   }
 }
 
@@ -78,7 +91,7 @@ std::vector<RuleCounters> run_worker_processes(unsigned workers, const WorkerHoo
   };
   std::vector<Child> children;
   hooks.before_fork();
-  for (unsigned index = 0; index < workers; ++index) {
+  for (unsigned index = 1; index < workers; ++index) {
     int channel[2];
     if (::pipe2(channel, O_CLOEXEC) != 0) break;
     const pid_t pid = ::fork();
@@ -103,26 +116,37 @@ std::vector<RuleCounters> run_worker_processes(unsigned workers, const WorkerHoo
     children.push_back({pid, channel[0]});
   }
   hooks.after_fork();
-
+  const auto relay = [&children](int signal) {
+    for (const auto& child : children) {
+      if (child.pid > 0) ::kill(child.pid, signal);
+    }
+  };
+  ::sigprocmask(SIG_SETMASK, &previous, nullptr);
   std::vector<RuleCounters> totals;
+  for (const auto& counters : hooks.run_here(relay)) add_counters(counters, totals);
+  // Served and drained here; the children finish their own drains. Signals wait blocked, so
+  // none falls between a reap and the wait for the next.
+  ::sigprocmask(SIG_BLOCK, &relayed, nullptr);
   std::size_t running = children.size();
+  const auto reap = [&] {
+    for (auto& child : children) {
+      if (child.pid <= 0) continue;
+      int status = 0;
+      if (::waitpid(child.pid, &status, WNOHANG) != child.pid) continue;
+      add_json(read_all(child.counters_fd), totals);
+      ::close(child.counters_fd);
+      child.pid = 0;
+      --running;
+    }
+  };
+  reap();
   while (running > 0) {
     siginfo_t info{};
     const int signal = ::sigwaitinfo(&relayed, &info);
     if (signal == SIGCHLD) {
-      for (auto& child : children) {
-        if (child.pid <= 0) continue;
-        int status = 0;
-        if (::waitpid(child.pid, &status, WNOHANG) != child.pid) continue;
-        add_json(read_all(child.counters_fd), totals);
-        ::close(child.counters_fd);
-        child.pid = 0;
-        --running;
-      }
+      reap();
     } else if (signal > 0) {
-      for (const auto& child : children) {
-        if (child.pid > 0) ::kill(child.pid, signal);
-      }
+      relay(signal);
     }
   }
   ::sigprocmask(SIG_SETMASK, &previous, nullptr);

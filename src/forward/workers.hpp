@@ -12,10 +12,14 @@ struct WorkerHooks {
   // In the child, before signals are unblocked (a signal must find Asio's fork_child done).
   std::function<void(unsigned index)> prepare_child;
   std::function<std::vector<RuleCounters>()> run_child;
+  // This process serves as worker 0; `relay` passes a signal it hears on to the others.
+  std::function<std::vector<RuleCounters>(const std::function<void(int)>& relay)> run_here;
 };
 
-// Forks `workers` children that run run_child, relays SIGINT/SIGTERM/SIGHUP to them, and
-// returns the sum of their counters once all have exited.
+// Forks `workers - 1` children that run run_child, serves in this process with run_here
+// (relaying SIGINT/SIGTERM/SIGHUP to the children, then to those still running), and returns
+// the sum of every worker's counters once all have ended. A worker of its own for waiting
+// would add a whole process's resident memory and do nothing.
 std::vector<RuleCounters> run_worker_processes(unsigned workers, const WorkerHooks& hooks);
 
 }  // namespace portkit::forward

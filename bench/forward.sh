@@ -107,6 +107,33 @@ start_haproxy
 iperf_via[direct]=$iperf_port
 nginx_via[direct]=$nginx_port
 for name in portkit socat haproxy; do wait_port "${iperf_via[$name]}" && wait_port "${nginx_via[$name]}"; done
+# Memory of a process and its children: RSS (shared pages counted in each) and PSS (shared
+# pages divided among the sharers), in KiB.
+tree_memory() {
+  python3 - "$1" <<'PY'
+import os, sys
+def tree(pid):
+    out = [pid]
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
+            out += [c for p in open(f"/proc/{pid}/task/{task}/children").read().split() for c in tree(int(p))]
+        except OSError:
+            pass
+    return out
+rss = pss = 0
+for pid in tree(int(sys.argv[1])):
+    try:
+        for line in open(f"/proc/{pid}/smaps_rollup"):
+            if line.startswith("Rss:"): rss += int(line.split()[1])
+            if line.startswith("Pss:"): pss += int(line.split()[1])
+    except OSError:
+        pass
+print(rss, pss)
+PY
+}
+
+declare -A start_rss
+for name in portkit socat haproxy; do read -r start_rss[$name] _ < <(tree_memory "${fwd_pid[$name]}"); done
 
 best() { sort -g | tail -1; }
 iperf_gbps() { # port streams; the iperf3 server takes one test at a time: retry when busy
@@ -148,31 +175,6 @@ for name in "${names[@]}"; do
     "${result[$name,close]}" "$(ratio "${result[$name,close]}" "${result[direct,close]}")"
 done
 
-# Memory of a process and its children: RSS (shared pages counted in each) and PSS (shared
-# pages divided among the sharers), in KiB.
-tree_memory() {
-  python3 - "$1" <<'PY'
-import os, sys
-def tree(pid):
-    out = [pid]
-    for task in os.listdir(f"/proc/{pid}/task"):
-        try:
-            out += [c for p in open(f"/proc/{pid}/task/{task}/children").read().split() for c in tree(int(p))]
-        except OSError:
-            pass
-    return out
-rss = pss = 0
-for pid in tree(int(sys.argv[1])):
-    try:
-        for line in open(f"/proc/{pid}/smaps_rollup"):
-            if line.startswith("Rss:"): rss += int(line.split()[1])
-            if line.startswith("Pss:"): pss += int(line.split()[1])
-    except OSError:
-        pass
-print(rss, pss)
-PY
-}
-
 echo
 echo "== 5,000 idle connections held (through to nginx)"
 cat >"$work/hold.py" <<'PY'
@@ -189,7 +191,8 @@ s.recv(100)
 print(f"{time.monotonic() - start:.2f}", flush=True)
 sys.stdin.read()
 PY
-printf '%-8s %10s %12s %12s %14s %14s\n' "" "open (s)" "base RSS" "base PSS" "RSS per conn" "PSS per conn"
+# start RSS: just started (one connection each); base: after the runs above, before holding.
+printf '%-8s %10s %12s %12s %12s %14s %14s\n' "" "open (s)" "start RSS" "base RSS" "base PSS" "RSS per conn" "PSS per conn"
 for name in portkit socat haproxy; do
   read -r rss0 pss0 < <(tree_memory "${fwd_pid[$name]}")
   coproc HOLD { python3 "$work/hold.py" "${nginx_via[$name]}" 5000; }
@@ -198,7 +201,7 @@ for name in portkit socat haproxy; do
   read -r rss1 pss1 < <(tree_memory "${fwd_pid[$name]}")
   exec {HOLD[1]}>&-
   wait "$HOLD_PID" 2>/dev/null || true
-  printf '%-8s %10s %9s KiB %9s KiB %10s KiB %10s KiB\n' "$name" "$opened" "$rss0" "$pss0" \
+  printf '%-8s %10s %8s KiB %8s KiB %8s KiB %10s KiB %10s KiB\n' "$name" "$opened" "${start_rss[$name]}" "$rss0" "$pss0" \
     "$(python3 -c "print(round(($rss1-$rss0)/5000,2))")" "$(python3 -c "print(round(($pss1-$pss0)/5000,2))")"
   sleep 1
 done

@@ -235,6 +235,10 @@ void TcpSession::pump(Direction& direction) {
       direction.waiting_read = true;
       return;
     }
+    if (direction.bulk && direction.buffer && runtime_.use_splice) {
+      // The buffer went out whole and the reads fill it: a bulk stream, spliced from here.
+      drop_carrier(direction);
+    }
     if (++reads > kReadsPerTurn) {
       asio::post(runtime_.io, [self = shared_from_this(), &direction] {
         if (!self->finished_) self->pump(direction);

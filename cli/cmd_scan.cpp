@@ -63,7 +63,7 @@ Result<PortLists> choose_ports(const ScanFlags& flags) {
     return lists;
   }
   const auto count = flags.top == 0 ? std::size_t{1000} : flags.top;
-  const auto frequencies = load_nmap_services();
+  const auto frequencies = load_nmap_services(kNmapServicesPath, main_proto);
   auto ports = top_ports(count, main_proto, frequencies);
   (flags.udp ? lists.udp : lists.tcp) = std::move(ports);
   return lists;

@@ -4,6 +4,7 @@
 // when nmap is installed (read at run time, never copied), then the IANA registry.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,10 +22,13 @@ struct PortFrequency {
 
 // nmap-services lines: "name port/proto frequency [# comment]". Lines that do not fit
 // (sctp, malformed) are skipped: the file is optional input, never a reason to fail.
-std::vector<PortFrequency> parse_nmap_services(std::string_view text);
+// `only`: keep that transport's lines alone (`scan --top` needs one; the file is 70 % UDP).
+std::vector<PortFrequency> parse_nmap_services(std::string_view text,
+                                               std::optional<Proto> only = std::nullopt);
 
 inline constexpr const char* kNmapServicesPath = "/usr/share/nmap/nmap-services";
-std::vector<PortFrequency> load_nmap_services(const std::string& path = kNmapServicesPath);
+std::vector<PortFrequency> load_nmap_services(const std::string& path = kNmapServicesPath,
+                                              std::optional<Proto> only = std::nullopt);
 
 std::vector<std::uint16_t> top_ports(std::size_t count, Proto proto,
                                      std::span<const PortFrequency> nmap_frequencies);

@@ -12,8 +12,9 @@
 namespace portkit {
 namespace {
 
-// The first three blank-separated fields; fewer when the line has fewer. No allocation: the
-// file has some 27,000 lines and `scan --top` reads it every run.
+// The first three blank-separated fields before any '#'; fewer when the line has fewer. No
+// allocation, and the comment after them is never scanned: the file has some 27,000 lines and
+// `scan --top` reads it every run.
 struct Fields {
   std::array<std::string_view, 3> field;
   std::size_t count = 0;
@@ -25,10 +26,11 @@ Fields fields_of(std::string_view line) {
   std::size_t pos = 0;
   while (fields.count < 3) {
     while (pos < line.size() && blank(line[pos])) ++pos;
-    if (pos == line.size()) break;
+    if (pos == line.size() || line[pos] == '#') break;
     const auto start = pos;
-    while (pos < line.size() && !blank(line[pos])) ++pos;
+    while (pos < line.size() && !blank(line[pos]) && line[pos] != '#') ++pos;
     fields.field[fields.count++] = line.substr(start, pos - start);
+    if (pos < line.size() && line[pos] == '#') break;
   }
   return fields;
 }
@@ -44,21 +46,21 @@ std::optional<Proto> transport_of(std::string_view text) {
 
 }  // namespace
 
-std::vector<PortFrequency> parse_nmap_services(std::string_view text) {
+std::vector<PortFrequency> parse_nmap_services(std::string_view text, std::optional<Proto> only) {
   std::vector<PortFrequency> table;
-  table.reserve(text.size() / 40);  // about 37 bytes per line
+  table.reserve(text.size() / (only ? 100 : 30));  // 37 bytes a line, 30 % of them TCP
   while (!text.empty()) {
     const auto newline = text.find('\n');
-    auto line = text.substr(0, newline);
+    const auto line = text.substr(0, newline);
     text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
-    line = line.substr(0, line.find('#'));
+    if (line.empty() || line.front() == '#') continue;
     const auto [fields, count] = fields_of(line);
     if (count < 3) continue;
     const auto slash = fields[1].find('/');
     if (slash == std::string_view::npos) continue;
     const auto port = parse_decimal(fields[1].substr(0, slash));
     const auto proto = transport_of(fields[1].substr(slash + 1));
-    if (!port || *port > 65535 || !proto) continue;
+    if (!port || *port > 65535 || !proto || (only && *proto != *only)) continue;
     double frequency = 0;
     const auto [end, ec] =
         std::from_chars(fields[2].data(), fields[2].data() + fields[2].size(), frequency);
@@ -69,10 +71,10 @@ std::vector<PortFrequency> parse_nmap_services(std::string_view text) {
   return table;
 }
 
-std::vector<PortFrequency> load_nmap_services(const std::string& path) {
+std::vector<PortFrequency> load_nmap_services(const std::string& path, std::optional<Proto> only) {
   const auto file = sys::MappedFile::open(path);
   if (!file) return {};
-  return parse_nmap_services(file->text());
+  return parse_nmap_services(file->text(), only);
 }
 
 std::vector<std::uint16_t> top_ports(std::size_t count, Proto proto,
@@ -98,14 +100,21 @@ std::vector<std::uint16_t> top_ports(std::size_t count, Proto proto,
   for (const auto* entry : ranked) {
     if (entry->rank <= count) take(entry->ports.low);
   }
-  std::vector<PortFrequency> measured;
-  std::copy_if(nmap_frequencies.begin(), nmap_frequencies.end(), std::back_inserter(measured),
-               [&](const PortFrequency& row) { return row.proto == proto; });
+  if (order.size() >= count) return order;
+  // Pointers, not copies: rows are sorted and walked only until `count` ports are taken.
+  std::vector<const PortFrequency*> measured;
+  measured.reserve(nmap_frequencies.size());
+  for (const auto& row : nmap_frequencies) {
+    if (row.proto == proto) measured.push_back(&row);
+  }
   std::stable_sort(measured.begin(), measured.end(),
-                   [](const auto& a, const auto& b) { return a.frequency > b.frequency; });
-  for (const auto& row : measured) take(row.port);
+                   [](const auto* a, const auto* b) { return a->frequency > b->frequency; });
+  for (const auto* row : measured) {
+    if (order.size() >= count) return order;
+    take(row->port);
+  }
   for (const auto* entry : ranked) take(entry->ports.low);
-  for (std::size_t i = 0; i < registry::iana_size(); ++i) {
+  for (std::size_t i = 0; i < registry::iana_size() && order.size() < count; ++i) {
     const auto entry = registry::iana_entry(i);
     if (entry.ports.low == entry.ports.high && (entry.protocols & proto_bit(proto))) {
       take(entry.ports.low);

@@ -29,6 +29,32 @@ TEST(NmapServices, ParsesAndSkipsWhatDoesNotFit) {
   EXPECT_EQ(table[1].proto, Proto::udp);
 }
 
+TEST(NmapServices, OneTransportIsTheSameRowsAsFilteringAll) {
+  const std::string text =
+      "a\t1/tcp\t0.5\nb\t2/udp\t0.4\nc#x\t3/tcp\t0.3\nd\t4/tcp\t0.2#x\n"
+      "e 5/tcp 0.1 # spaces\n#f\t6/tcp\t0.9\n";
+  const auto tcp = parse_nmap_services(text, Proto::tcp);
+  // '#' ends a line wherever it stands: "c#x" has one field left, "0.2#x" is "0.2".
+  ASSERT_EQ(tcp.size(), 3u);
+  EXPECT_EQ(tcp[0].port, 1);
+  EXPECT_EQ(tcp[1].port, 4);
+  EXPECT_DOUBLE_EQ(tcp[1].frequency, 0.2);
+  EXPECT_EQ(tcp[2].port, 5);
+  for (const auto proto : {Proto::tcp, Proto::udp}) {
+    const auto all = load_nmap_services();
+    std::vector<PortFrequency> expected;
+    std::copy_if(all.begin(), all.end(), std::back_inserter(expected),
+                 [&](const PortFrequency& row) { return row.proto == proto; });
+    const auto only = load_nmap_services(kNmapServicesPath, proto);
+    ASSERT_EQ(only.size(), expected.size());
+    EXPECT_GT(only.size(), 1000u) << "nmap-services must be installed (scripts/install-deps)";
+    for (std::size_t i = 0; i < only.size(); ++i) {
+      EXPECT_EQ(only[i].port, expected[i].port);
+      EXPECT_EQ(only[i].frequency, expected[i].frequency);
+    }
+  }
+}
+
 TEST(TopPorts, FollowsMeasuredFrequencyAfterCuratedRanks) {
   // Frequencies invented so that their order differs from port order.
   const std::vector<PortFrequency> measured{{7777, Proto::tcp, 0.9},

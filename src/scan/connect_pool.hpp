@@ -9,6 +9,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <cerrno>
 #include <cstdint>
 #include <functional>
 
@@ -38,6 +39,12 @@ class ConnectPool {
   // else the errno, with the socket reset and ready for another connect. Once it is not
   // EALREADY, the socket is no longer watched.
   int collect(int fd, bool is_v6);
+
+  // Out of descriptors or local ports: the probe waits and the window shrinks; not an answer.
+  static bool is_resource_shortage(int error_number) {
+    return error_number == EMFILE || error_number == ENFILE || error_number == ENOBUFS ||
+           error_number == ENOMEM || error_number == EADDRNOTAVAIL || error_number == EAGAIN;
+  }
 
   // A pending socket error (SO_ERROR): an ICMP unreachable leaves the connect trying while
   // it reports EHOSTUNREACH; 0 when there is none.

@@ -14,6 +14,7 @@
 #include "portkit/registry.hpp"
 #include "portkit/scan_scheduler.hpp"
 #include "scan/connect_pool.hpp"
+#include "scan/probe_slots.hpp"
 
 namespace portkit {
 namespace {
@@ -36,12 +37,6 @@ asio::ip::address to_asio(const IpAddress& address) {
   return asio::ip::address_v6(bytes);
 }
 
-// Out of descriptors or local ports: the probe waits and the window shrinks; not an answer.
-bool is_resource_shortage(int error_number) {
-  return error_number == EMFILE || error_number == ENFILE || error_number == ENOBUFS ||
-         error_number == ENOMEM || error_number == EADDRNOTAVAIL || error_number == EAGAIN;
-}
-
 class ScanEngine {
  public:
   ScanEngine(HostFeed& hosts, const ScanOptions& options, ScanSink& sink, std::size_t window)
@@ -59,13 +54,10 @@ class ScanEngine {
         connections_(io_,
                      [this](std::uint64_t key, std::uint32_t events) { on_ready(key, events); }),
         bucket_(options.rate, std::max(1.0, options.rate / 100.0), ScanClock::now()),
+        slots_(connections_),
         window_(window),
         max_window_(window) {
     summary_.max_inflight = window;
-  }
-
-  ~ScanEngine() {
-    for (auto& slot : slots_) connections_.close_socket(slot.fd, false, slot.watched);
   }
   ScanEngine(const ScanEngine&) = delete;
   ScanEngine& operator=(const ScanEngine&) = delete;
@@ -82,17 +74,6 @@ class ScanEngine {
   }
 
  private:
-  struct Slot {
-    int fd = -1;  // kept between TCP probes while it can connect again
-    bool fd_v6 = false;
-    bool watched = false;
-    ProbeTask task;
-    ScanClock::time_point sent;
-    unsigned generation = 0;
-    bool busy = false;
-    bool tcp = true;
-  };
-
   void activate_hosts() {
     while (!sources_done_ && scheduler_.active_hosts().size() < options_.max_active_hosts) {
       auto host = hosts_.next();
@@ -108,27 +89,8 @@ class ScanEngine {
     }
   }
 
-  std::uint32_t take_slot() {
-    if (free_slots_.empty()) {
-      slots_.emplace_back();
-      return static_cast<std::uint32_t>(slots_.size() - 1);
-    }
-    const auto index = free_slots_.back();
-    free_slots_.pop_back();
-    return index;
-  }
-
-  // `keep_socket`: its connect was refused or failed, which leaves it ready to connect again.
   void release_slot(std::uint32_t index, bool connected = false, bool keep_socket = false) {
-    auto& slot = slots_[index];
-    ++slot.generation;
-    slot.busy = false;
-    if (!keep_socket || connected || slot.watched) {
-      connections_.close_socket(slot.fd, connected, slot.watched);
-      slot.fd = -1;
-    }
-    slot.watched = false;
-    free_slots_.push_back(index);
+    slots_.release(index, connected, keep_socket);
     --in_flight_;
   }
 
@@ -158,7 +120,7 @@ class ScanEngine {
 
   // False when the system is out of resources and filling should pause.
   bool launch(const ProbeTask& task, ScanClock::time_point now) {
-    const auto index = take_slot();
+    const auto index = slots_.take();
     auto& slot = slots_[index];
     slot.task = task;
     slot.sent = now;
@@ -196,7 +158,7 @@ class ScanEngine {
       slot.watched = true;
       return true;
     }
-    if (is_resource_shortage(result)) {
+    if (ConnectPool::is_resource_shortage(result)) {
       release_slot(index, false, true);
       shortage(task);
       return false;
@@ -257,7 +219,7 @@ class ScanEngine {
       scheduler_.give_back(task);
       return;
     }
-    if (is_resource_shortage(error)) {
+    if (ConnectPool::is_resource_shortage(error)) {
       release_slot(index, false, reusable);
       shortage(task);
       return;
@@ -274,7 +236,8 @@ class ScanEngine {
     if (!slot.busy || slot.generation != generation) return;
     const auto task = slot.task;
     release_slot(index);
-    if (result.reason == ProbeReason::local_error && is_resource_shortage(result.sys_errno)) {
+    if (result.reason == ProbeReason::local_error &&
+        ConnectPool::is_resource_shortage(result.sys_errno)) {
       shortage(task);
       return fill();
     }
@@ -407,8 +370,7 @@ class ScanEngine {
   asio::steady_timer tick_;
   ConnectPool connections_;
   TokenBucket bucket_;
-  std::deque<Slot> slots_;
-  std::vector<std::uint32_t> free_slots_;
+  ProbeSlots slots_;
   std::vector<std::uint32_t> pending_banners_;
   std::size_t in_flight_ = 0;
   std::size_t window_;

@@ -97,7 +97,7 @@ class ScanScheduler {
   };
 
   void on_answer(HostState& state, const ProbeTask& task);
-  void grow(HostState& state) const;
+  void grow(HostState& state, double slow_start_step = 1.0) const;
 
   [[nodiscard]] ProbeTask fresh_task(std::uint32_t id, const HostState& state) const;
   std::optional<ProbeTask> take_from(std::uint32_t id, ScanClock::time_point now);

@@ -12,6 +12,10 @@ constexpr double kBackoff = 0.7;
 // Past the first loss the window still grows by a tenth per round trip: a scan lasts a few
 // hundred round trips, too few for TCP's one probe per round trip to matter.
 constexpr double kAvoidanceGrowth = 0.1;
+// A probe that times out frees its slot a whole timeout (100 ms or more) after it was sent,
+// where an answer frees it after one round trip: in slow start, silence opens the window by
+// two, so a filtered host's probes still triple per timeout as answers double per round trip.
+constexpr double kSilenceGrowth = 2.0;
 
 double to_ms(Micros value) {
   return static_cast<double>(value.count()) / 1000.0;
@@ -159,7 +163,7 @@ std::optional<PortOutcome> ScanScheduler::record(const ProbeTask& task, Verdict 
     // Silence is what a firewall says, not a sign of congestion: the window still opens, or a
     // filtered host would be scanned a handful of probes per timeout. Congestion shows
     // itself as a retry that gets answered.
-    grow(state);
+    grow(state, kSilenceGrowth);
     const bool paced = task.proto == Proto::udp && state.icmp_rate_limited && state.saw_udp_icmp;
     // A paced retry is sure of the host's ICMP budget: one is enough to hear "closed".
     const int earned = std::min(config_.max_retries, int{state.highest_answered_attempt});
@@ -195,8 +199,8 @@ void ScanScheduler::on_answer(HostState& state, const ProbeTask& task) {
   grow(state);
 }
 
-void ScanScheduler::grow(HostState& state) const {
-  state.cwnd += state.cwnd < state.ssthresh ? 1.0 : kAvoidanceGrowth;
+void ScanScheduler::grow(HostState& state, double slow_start_step) const {
+  state.cwnd += state.cwnd < state.ssthresh ? slow_start_step : kAvoidanceGrowth;
   state.cwnd = std::min(state.cwnd, config_.max_window);
 }
 

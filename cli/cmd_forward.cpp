@@ -65,7 +65,13 @@ void log_json(const ForwardEvent& event) {
   }
   if (event.kind == ForwardEvent::Kind::listening) line["all_interfaces"] = event.all_interfaces;
   if (!event.detail.empty()) line["detail"] = event.detail;
+  if (event.worker >= 0) line["worker"] = event.worker + 1;
   print_out(line.dump() + "\n");
+}
+
+// Each worker process reloads and drains on its own: its lines say which one it is.
+std::string worker_text(const ForwardEvent& event) {
+  return event.worker >= 0 ? fmt::format("worker {}: ", event.worker + 1) : std::string();
 }
 
 void log_text(const ForwardEvent& event, bool verbose) {
@@ -97,13 +103,14 @@ void log_text(const ForwardEvent& event, bool verbose) {
                  event.detail);
       break;
     case Kind::reloaded:
-      fmt::print(stderr, "portkit: forward: reloaded: {}\n", event.detail);
+      fmt::print(stderr, "portkit: forward: {}reloaded: {}\n", worker_text(event), event.detail);
       break;
     case Kind::reload_failed:
-      fmt::print(stderr, "portkit: forward: reload failed, rules unchanged: {}\n", event.detail);
+      fmt::print(stderr, "portkit: forward: {}reload failed, rules unchanged: {}\n",
+                 worker_text(event), event.detail);
       break;
     case Kind::draining:
-      fmt::print(stderr, "portkit: forward: stopping: {}\n", event.detail);
+      fmt::print(stderr, "portkit: forward: {}stopping: {}\n", worker_text(event), event.detail);
       break;
     case Kind::stopped:
       break;

@@ -32,6 +32,9 @@ struct ForwardEvent {
   double duration_ms = 0;
   std::string detail{};
   bool all_interfaces = false;  // listening: the rule listens on every interface
+  // With several worker processes, the one that tells (0 is the first); -1 with one process.
+  // Each worker reloads and drains on its own, and says so.
+  int worker = -1;
 };
 std::string_view forward_event_name(ForwardEvent::Kind kind);
 

@@ -78,15 +78,19 @@ std::string_view forward_event_name(ForwardEvent::Kind kind) {
 }
 
 struct Forwarder::Impl {
-  Impl(ForwardOptions options_in, Emit emit_in)
+  Impl(ForwardOptions options_in, const Emit& emit_in)
       : options(std::move(options_in)),
-        emit(std::move(emit_in)),
+        emit([emit_in, tag = worker_tag](ForwardEvent event) {
+          event.worker = *tag;
+          emit_in(event);
+        }),
         runtime(io, options.pipe_size, emit) {
     runtime.use_splice = options.use_splice;
     runtime.connection_events = options.connection_events;
   }
 
   ForwardOptions options;
+  std::shared_ptr<int> worker_tag = std::make_shared<int>(-1);  // stamped on every event
   Emit emit;
   asio::io_context io{1};
   forward::Runtime runtime;
@@ -264,7 +268,7 @@ struct Forwarder::Impl {
 };
 
 Forwarder::Forwarder(ForwardOptions options, Emit emit)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(emit))) {}
+    : impl_(std::make_unique<Impl>(std::move(options), emit)) {}
 
 Forwarder::~Forwarder() = default;
 
@@ -299,11 +303,13 @@ void Forwarder::run_workers(unsigned workers) {
                     [&] {
                       impl.io.notify_fork(asio::execution_context::fork_parent);
                       impl.worker_index = 0;
+                      *impl.worker_tag = 0;
                     },
                 .prepare_child =
                     [&](unsigned index) {
                       impl.io.notify_fork(asio::execution_context::fork_child);
                       impl.worker_index = static_cast<int>(index);
+                      *impl.worker_tag = impl.worker_index;
                       impl.runtime.poller.reopen();
                       if (index > 0) {
                         for (auto& [key, listener] : impl.udp) listener->close();

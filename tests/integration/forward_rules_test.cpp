@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "forward_support.hpp"
@@ -233,11 +234,15 @@ TEST(ForwardRules, SighupReloadAppliesNewRulesAndKeepsOpenConnections) {
                          target(old_peer) + "\"\n");
   // Two workers, each reloading on its own: both must say so before the new rules are sure.
   auto forwarder = start_forwarder({"--config", config, "--workers", "2"});
+  // Each says which worker it is.
   const auto wait_for_both = [&](const std::string& event) {
-    int seen = 0;
+    std::set<std::string> workers;
     std::string line;
-    while (seen < 2 && !(line = forwarder.process->read_line(5000)).empty()) {
-      if (line.find("\"event\":\"" + event + "\"") != std::string::npos) ++seen;
+    while (workers.size() < 2 && !(line = forwarder.process->read_line(5000)).empty()) {
+      if (line.find("\"event\":\"" + event + "\"") == std::string::npos) continue;
+      for (const auto* worker : {"\"worker\":1", "\"worker\":2"}) {
+        if (line.find(worker) != std::string::npos) workers.insert(worker);
+      }
     }
     return line;
   };

@@ -80,8 +80,8 @@ std::string_view forward_event_name(ForwardEvent::Kind kind) {
 struct Forwarder::Impl {
   Impl(ForwardOptions options_in, const Emit& emit_in)
       : options(std::move(options_in)),
-        emit([emit_in, tag = worker_tag](ForwardEvent event) {
-          event.worker = *tag;
+        emit([emit_in, worker = worker_index](ForwardEvent event) {
+          event.worker = *worker;
           emit_in(event);
         }),
         runtime(io, options.pipe_size, emit) {
@@ -90,7 +90,8 @@ struct Forwarder::Impl {
   }
 
   ForwardOptions options;
-  std::shared_ptr<int> worker_tag = std::make_shared<int>(-1);  // stamped on every event
+  // In a worker process: its index, stamped on every event it emits; -1 with one process.
+  std::shared_ptr<int> worker_index = std::make_shared<int>(-1);
   Emit emit;
   asio::io_context io{1};
   forward::Runtime runtime;
@@ -101,9 +102,14 @@ struct Forwarder::Impl {
   int sweeps = 0;
   bool draining = false;
   std::optional<std::vector<RuleCounters>> worker_totals;
-  int worker_index = -1;                  // in a worker process: its index
   std::function<void(int)> relay_signal;  // in worker 0: on to the other workers
   Clock::time_point drain_deadline{};
+
+  // Bound and set up: the pages start-up used are let go, then the loop runs.
+  void serve() {
+    sys::drop_startup_pages();
+    io.run();
+  }
 
   Result<bool> add_rule(const ForwardRule& rule) {
     auto upstreams = forward::resolve_upstreams(rule);
@@ -116,11 +122,11 @@ struct Forwarder::Impl {
     Result<std::uint16_t> port = std::uint16_t{0};
     if (rule.proto == Proto::tcp) {
       auto listener = std::make_shared<TcpListener>(runtime, state);
-      port = listener->open(worker_index >= 0);
+      port = listener->open(*worker_index >= 0);
       if (!port) return port.error();
       tcp.emplace(rule.listen_text(), listener);
       listener->start();
-    } else if (worker_index > 0) {
+    } else if (*worker_index > 0) {
       return true;  // UDP rules belong to the first worker
     } else {
       auto listener = std::make_shared<UdpListener>(runtime, state);
@@ -290,8 +296,7 @@ Result<bool> Forwarder::start() {
 }
 
 void Forwarder::run() {
-  sys::drop_startup_pages();
-  impl_->io.run();
+  impl_->serve();
 }
 
 void Forwarder::run_workers(unsigned workers) {
@@ -302,14 +307,12 @@ void Forwarder::run_workers(unsigned workers) {
                 .after_fork =
                     [&] {
                       impl.io.notify_fork(asio::execution_context::fork_parent);
-                      impl.worker_index = 0;
-                      *impl.worker_tag = 0;
+                      *impl.worker_index = 0;
                     },
                 .prepare_child =
                     [&](unsigned index) {
                       impl.io.notify_fork(asio::execution_context::fork_child);
-                      impl.worker_index = static_cast<int>(index);
-                      *impl.worker_tag = impl.worker_index;
+                      *impl.worker_index = static_cast<int>(index);
                       impl.runtime.poller.reopen();
                       if (index > 0) {
                         for (auto& [key, listener] : impl.udp) listener->close();
@@ -318,15 +321,13 @@ void Forwarder::run_workers(unsigned workers) {
                     },
                 .run_child =
                     [&] {
-                      sys::drop_startup_pages();
-                      impl.io.run();
+                      impl.serve();
                       return counters();
                     },
                 .run_here =
                     [&](const std::function<void(int)>& relay) {
                       impl.relay_signal = relay;
-                      sys::drop_startup_pages();
-                      impl.io.run();
+                      impl.serve();
                       impl.relay_signal = nullptr;
                       return counters();
                     }});

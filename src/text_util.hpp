@@ -41,6 +41,15 @@ inline std::string_view trim_spaces(std::string_view text) {
   return text.substr(first, last - first + 1);
 }
 
+// The first line of `text` without its '\n', which is consumed with it: parsers loop
+// `while (!text.empty()) { const auto line = take_line(text); ... }`.
+inline std::string_view take_line(std::string_view& text) {
+  const auto newline = text.find('\n');
+  const auto line = text.substr(0, newline);
+  text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+  return line;
+}
+
 // Decimal digits only (no sign, no spaces), with overflow detection.
 inline std::optional<std::uint64_t> parse_decimal(std::string_view text) {
   if (!all_digits(text)) return std::nullopt;

@@ -128,9 +128,7 @@ std::optional<SocketRecord> parse_inet_diag_message(std::span<const std::uint8_t
 std::size_t parse_sockstat_sockets(std::string_view text) {
   std::size_t total = 0;
   while (!text.empty()) {
-    const auto end = text.find('\n');
-    const auto line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    const auto line = take_line(text);
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     const auto label = line.substr(0, colon);
@@ -161,9 +159,7 @@ std::vector<SocketRecord> parse_proc_net(std::string_view text, Proto proto, boo
   std::vector<SocketRecord> records;
   bool header = true;
   while (!text.empty()) {
-    const auto newline = text.find('\n');
-    const auto line = text.substr(0, newline);
-    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+    const auto line = take_line(text);
     if (std::exchange(header, false)) continue;
     // sl local rem st tx:rx tr:when retrnsmt uid timeout inode ...
     std::array<std::string_view, 10> fields{};

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string>
 
+#include "text_util.hpp"
+
 namespace portkit {
 namespace {
 
@@ -82,9 +84,7 @@ Result<std::vector<ServiceLine>> parse_services(std::string_view text) {
   std::size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
-    const auto newline = text.find('\n');
-    const auto line = text.substr(0, newline);
-    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+    const auto line = take_line(text);
     const auto content = trim(line);
     if (content.empty() || content.front() == '#') continue;
     auto parsed = parse_line(content, line_number);

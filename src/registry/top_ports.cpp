@@ -50,9 +50,7 @@ std::vector<PortFrequency> parse_nmap_services(std::string_view text, std::optio
   std::vector<PortFrequency> table;
   table.reserve(text.size() / (only ? 100 : 30));  // 37 bytes a line, 30 % of them TCP
   while (!text.empty()) {
-    const auto newline = text.find('\n');
-    const auto line = text.substr(0, newline);
-    text = newline == std::string_view::npos ? std::string_view{} : text.substr(newline + 1);
+    const auto line = take_line(text);
     if (line.empty() || line.front() == '#') continue;
     const auto [fields, count] = fields_of(line);
     if (count < 3) continue;

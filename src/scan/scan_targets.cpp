@@ -65,9 +65,7 @@ Result<std::vector<Target>> parse_target_list(std::string_view text) {
   std::size_t line_number = 0;
   while (!text.empty()) {
     ++line_number;
-    const auto end = text.find('\n');
-    auto line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    auto line = take_line(text);
     line = line.substr(0, line.find('#'));
     std::size_t at = 0;
     while (at < line.size()) {

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "sys/file.hpp"
+#include "text_util.hpp"
 
 namespace portkit::sys {
 namespace {
@@ -53,9 +54,7 @@ std::vector<AddressRange> droppable_file_mappings(std::string_view smaps_text) {
     unwritten = false;
   };
   while (!smaps_text.empty()) {
-    const auto newline = smaps_text.find('\n');
-    const auto line = smaps_text.substr(0, newline);
-    smaps_text.remove_prefix(newline == std::string_view::npos ? smaps_text.size() : newline + 1);
+    const auto line = take_line(smaps_text);
     if (line.starts_with("Anonymous:")) {
       // Only an explicit 0 kB lets a mapping go: a cut or odd block keeps it.
       const auto value = line.substr(10);

@@ -8,13 +8,6 @@
 namespace portkit {
 namespace {
 
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r");
-  return text.substr(first, last - first + 1);
-}
-
 std::vector<std::string_view> split_fields(std::string_view text) {
   std::vector<std::string_view> fields;
   std::size_t pos = 0;
@@ -43,7 +36,7 @@ Result<ServiceLine> parse_line(std::string_view line, std::size_t line_number) {
   ServiceLine entry;
   const auto hash = line.find('#');
   if (hash != std::string_view::npos) {
-    entry.description = std::string(trim(line.substr(hash + 1)));
+    entry.description = std::string(trim_spaces(line.substr(hash + 1)));
     line = line.substr(0, hash);
   }
   const auto fields = split_fields(line);
@@ -85,7 +78,7 @@ Result<std::vector<ServiceLine>> parse_services(std::string_view text) {
   while (!text.empty()) {
     ++line_number;
     const auto line = take_line(text);
-    const auto content = trim(line);
+    const auto content = trim_spaces(line);
     if (content.empty() || content.front() == '#') continue;
     auto parsed = parse_line(content, line_number);
     if (!parsed) return parsed.error();

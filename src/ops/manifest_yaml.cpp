@@ -21,6 +21,23 @@ bool carries_content(std::string_view line) {
   return line[first] != '#' && !(first == 0 && line[0] == '%');
 }
 
+// Whether a document's content, markers and comments aside, is a way of writing null. yaml-cpp
+// 0.7 also reads a document it cannot start (",") as null, without an error: such a document
+// must not pass for an empty one.
+bool spells_null(std::string_view document) {
+  std::string_view content;
+  while (!document.empty()) {
+    auto line = take_line(document);
+    if (is_marker_line(line, "---") || is_marker_line(line, "...")) line.remove_prefix(3);
+    if (!carries_content(line)) continue;
+    line = trim_spaces(line.substr(0, line.find(" #")));
+    if (!content.empty() && !line.empty()) return false;  // null is a single word
+    if (!line.empty()) content = line;
+  }
+  return content.empty() || content == "~" || content == "null" || content == "Null" ||
+         content == "NULL";
+}
+
 }  // namespace
 
 std::vector<YamlDocumentText> split_yaml_documents(std::string_view text) {
@@ -60,6 +77,10 @@ Result<std::vector<YAML::Node>> load_yaml_documents(std::string_view text,
     numbered += document.text;
     try {
       nodes.push_back(YAML::Load(numbered));
+      if (nodes.back().IsNull() && !spells_null(document.text)) {
+        return make_error(fmt::format("{}:{}: not valid YAML: the document cannot be read", file,
+                                      document.first_line + 1));
+      }
     } catch (const YAML::Exception& error) {
       return make_error(
           fmt::format("{}:{}: not valid YAML: {}", file, error.mark.line + 1, error.msg));

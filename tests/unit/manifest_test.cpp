@@ -315,13 +315,21 @@ TEST(YamlStream, SplitsAtDocumentMarkersKeepingLines) {
 }
 
 // yaml-cpp 0.7's LoadAll never returns on these: each must end, as a result or an error.
-TEST(YamlStream, StreamsThatHangYamlCppLoadAllEnd) {
+// yaml-cpp 0.7's LoadAll never returns on these: each must end, and a document it cannot
+// read is an error naming its line, not an empty file.
+TEST(YamlStream, StreamsThatHangYamlCppLoadAllAreErrors) {
   for (const std::string text : {",", ",\xd7", "a: 1\n---\n,\n", "- !+(.,.)", "---\n,\n---\n,"}) {
-    (void)parse_compose(text, "hang.yml");
-    (void)parse_k8s(text, "hang.yaml");
+    EXPECT_FALSE(parse_compose(text, "hang.yml").ok()) << text;
+    EXPECT_FALSE(parse_k8s(text, "hang.yaml").ok()) << text;
   }
+  const auto bad = parse_k8s("kind: Service\n---\n# note\n,\n", "second.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, "second.yaml:2: not valid YAML: the document cannot be read");
+  // Null written any way is still an empty document, and the documents after it are read.
+  for (const std::string empty : {"", "# only\n", "~", "null", "--- # none\n", "---\n...\n"})
+    EXPECT_TRUE(parse_compose(empty, "empty.yml").ok()) << empty;
   const auto plan = parse_k8s(
-      ",\n---\nkind: Service\nspec: {type: NodePort, ports: [{port: 80, nodePort: 40000}]}\n",
+      "~\n---\nkind: Service\nspec: {type: NodePort, ports: [{port: 80, nodePort: 40000}]}\n",
       "after.yaml");
   ASSERT_TRUE(plan.ok()) << plan.error().message;
   EXPECT_EQ(rules_at_lines(audit_k8s({*plan}, {}, {})),

@@ -14,13 +14,20 @@ namespace portkit::forward {
 namespace {
 
 constexpr std::size_t kDefaultSessionLimit = 16384;
-constexpr std::size_t kDatagramMax = 65536;
-constexpr int kDatagramsPerTurn = 64;
+// Then other work gets a turn: 64 datagrams.
+constexpr int kBatchesPerTurn = 64 / DatagramBatch::kSlots;
+// A burst that arrives while this process waits for a core queues here instead of being lost;
+// the kernel caps it at net.core.rmem_max and charges only what is queued.
+constexpr int kReceiveBufferBytes = 4 << 20;
+
+void enlarge_receive_buffer(int fd) {
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kReceiveBufferBytes, sizeof kReceiveBufferBytes);
+}
 
 }  // namespace
 
 UdpListener::UdpListener(Runtime& runtime, std::shared_ptr<RuleState> state)
-    : runtime_(runtime), state_(std::move(state)), socket_(runtime.io), buffer_(kDatagramMax) {}
+    : runtime_(runtime), state_(std::move(state)), socket_(runtime.io) {}
 
 UdpListener::~UdpListener() {
   close();
@@ -30,6 +37,7 @@ Result<std::uint16_t> UdpListener::open() {
   std::uint16_t port = 0;
   auto fd = bind_rule_socket(state_->rule, port);
   if (!fd) return fd.error();
+  enlarge_receive_buffer(*fd);
   socket_.assign(*fd);
   return port;
 }
@@ -70,54 +78,59 @@ void UdpListener::wait() {
 }
 
 void UdpListener::receive_ready() {
-  for (int received = 0; received < kDatagramsPerTurn && !closed_; ++received) {
-    sockaddr_storage client{};
-    socklen_t length = sizeof client;
-    const ssize_t size = ::recvfrom(socket_.native_handle(), buffer_.data(), buffer_.size(), 0,
-                                    reinterpret_cast<sockaddr*>(&client), &length);
-    if (size < 0) {
-      if (errno == EAGAIN) return wait();
-      continue;  // EINTR, or an ICMP error queued on the listening socket
+  for (int turn = 0; turn < kBatchesPerTurn && !closed_; ++turn) {
+    const int received = batch_.receive(socket_.native_handle(), true);
+    if (received == 0) return wait();
+    if (received < 0) continue;  // an ICMP error queued on the listening socket
+    const auto now = Clock::now();
+    for (int first = 0, run = 1; first < received; first += run) {
+      // A client's consecutive datagrams go on in one system call.
+      const std::string_view source = source_key(first);
+      for (run = 1; first + run < received && source_key(first + run) == source;) ++run;
+      const auto peer = peer_for(first, run, now);
+      if (peer) relay_up(*peer, first, run, now);
     }
-    std::string key(reinterpret_cast<const char*>(&client), length);
-    auto found = peers_.find(key);
-    std::shared_ptr<Peer> peer;
-    if (found != peers_.end()) {
-      peer = found->second;
-    } else {
-      if (!state_->rule.admits(ip_of(client))) {
-        ++state_->counters.denied;
-        runtime_.emit({.kind = ForwardEvent::Kind::denied,
-                       .rule = state_->rule.listen_text(),
-                       .client = endpoint_text(client),
-                       .detail = "source not allowed"});
-        continue;
-      }
-      peer = open_peer(client, length, std::move(key));
-      if (!peer) {
-        ++state_->counters.dropped;
-        continue;
-      }
-    }
-    const ssize_t sent =
-        ::send(peer->socket.native_handle(), buffer_.data(), static_cast<std::size_t>(size), 0);
-    if (sent < 0) {
-      ++state_->counters.dropped;
-      if (errno == ECONNREFUSED) {
-        ++state_->counters.upstream_errors;
-        state_->mark_down(peer->upstream_index, Clock::now());
-      }
-      continue;
-    }
-    peer->last_activity = Clock::now();
-    peer->bytes_up += static_cast<std::uint64_t>(sent);
-    state_->counters.bytes_up += static_cast<std::uint64_t>(sent);
   }
   if (!closed_) asio::post(runtime_.io, [self = shared_from_this()] { self->receive_ready(); });
 }
 
+std::string_view UdpListener::source_key(int slot) const {
+  return {reinterpret_cast<const char*>(&batch_.source(slot)), batch_.source_length(slot)};
+}
+
+std::shared_ptr<UdpListener::Peer> UdpListener::peer_for(int slot, int run, Clock::time_point now) {
+  const std::string_view key = source_key(slot);
+  if (const auto found = peers_.find(key); found != peers_.end()) return found->second;
+  const auto& client = batch_.source(slot);
+  if (!state_->rule.admits(ip_of(client))) {
+    state_->counters.denied += static_cast<std::uint64_t>(run);
+    runtime_.emit({.kind = ForwardEvent::Kind::denied,
+                   .rule = state_->rule.listen_text(),
+                   .client = endpoint_text(client),
+                   .detail = "source not allowed"});
+    return nullptr;
+  }
+  auto peer = open_peer(client, batch_.source_length(slot), std::string(key), now);
+  if (!peer) state_->counters.dropped += static_cast<std::uint64_t>(run);
+  return peer;
+}
+
+void UdpListener::relay_up(Peer& peer, int first, int run, Clock::time_point now) {
+  const auto sent = batch_.send(peer.socket.native_handle(), first, run, nullptr, 0);
+  state_->counters.dropped += static_cast<std::uint64_t>(run - sent.count);
+  if (sent.first_error == ECONNREFUSED) {  // an earlier datagram met ICMP port unreachable
+    ++state_->counters.upstream_errors;
+    state_->mark_down(peer.upstream_index, now);
+  }
+  if (sent.count == 0) return;
+  peer.last_activity = now;
+  peer.bytes_up += sent.bytes;
+  state_->counters.bytes_up += sent.bytes;
+}
+
 std::shared_ptr<UdpListener::Peer> UdpListener::open_peer(const sockaddr_storage& client,
-                                                          socklen_t length, std::string key) {
+                                                          socklen_t length, std::string key,
+                                                          Clock::time_point now) {
   if (peers_.size() >= session_limit()) {
     const auto oldest =
         std::min_element(peers_.begin(), peers_.end(), [](const auto& a, const auto& b) {
@@ -125,7 +138,6 @@ std::shared_ptr<UdpListener::Peer> UdpListener::open_peer(const sockaddr_storage
         });
     end_peer(oldest->second, "evicted (session limit)");
   }
-  const auto now = Clock::now();
   for (const auto index : state_->upstream_order(now)) {
     const auto& upstream = state_->upstreams[index];
     const int fd =
@@ -140,6 +152,7 @@ std::shared_ptr<UdpListener::Peer> UdpListener::open_peer(const sockaddr_storage
       state_->mark_down(index, now);
       continue;
     }
+    enlarge_receive_buffer(fd);
     auto peer = std::make_shared<Peer>(runtime_.io);
     asio::error_code ignored;
     peer->socket.assign(fd, ignored);
@@ -167,26 +180,23 @@ void UdpListener::wait_reply(const std::shared_ptr<Peer>& peer) {
 }
 
 void UdpListener::reply_ready(const std::shared_ptr<Peer>& peer) {
-  for (int received = 0; received < kDatagramsPerTurn; ++received) {
-    const ssize_t size = ::recv(peer->socket.native_handle(), buffer_.data(), buffer_.size(), 0);
-    if (size < 0) {
-      if (errno == EAGAIN) return wait_reply(peer);
+  for (int turn = 0; turn < kBatchesPerTurn; ++turn) {
+    const int received = batch_.receive(peer->socket.native_handle(), false);
+    if (received == 0) return wait_reply(peer);
+    if (received < 0) {
       if (errno == ECONNREFUSED) {  // the upstream port answered with ICMP unreachable
         ++state_->counters.upstream_errors;
         state_->mark_down(peer->upstream_index, Clock::now());
       }
       continue;
     }
-    const ssize_t sent =
-        ::sendto(socket_.native_handle(), buffer_.data(), static_cast<std::size_t>(size), 0,
-                 reinterpret_cast<const sockaddr*>(&peer->client), peer->client_length);
-    if (sent < 0) {
-      ++state_->counters.dropped;
-      continue;
-    }
+    const auto sent =
+        batch_.send(socket_.native_handle(), 0, received, &peer->client, peer->client_length);
+    state_->counters.dropped += static_cast<std::uint64_t>(received - sent.count);
+    if (sent.count == 0) continue;
     peer->last_activity = Clock::now();
-    peer->bytes_down += static_cast<std::uint64_t>(sent);
-    state_->counters.bytes_down += static_cast<std::uint64_t>(sent);
+    peer->bytes_down += sent.bytes;
+    state_->counters.bytes_down += sent.bytes;
   }
   asio::post(runtime_.io, [self = shared_from_this(), peer] {
     if (!peer->closed && !self->closed_) self->reply_ready(peer);

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "forward/datagram_batch.hpp"
 #include "forward/runtime.hpp"
 
 namespace portkit::forward {
@@ -26,6 +27,12 @@ class UdpListener : public std::enable_shared_from_this<UdpListener> {
   [[nodiscard]] const std::shared_ptr<RuleState>& state() const { return state_; }
 
  private:
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view key) const {
+      return std::hash<std::string_view>{}(key);
+    }
+  };
   struct Peer {
     explicit Peer(asio::io_context& io) : socket(io) {}
     asio::posix::stream_descriptor socket;
@@ -43,8 +50,13 @@ class UdpListener : public std::enable_shared_from_this<UdpListener> {
 
   void wait();
   void receive_ready();
-  std::shared_ptr<Peer> open_peer(const sockaddr_storage& client, socklen_t length,
-                                  std::string key);
+  [[nodiscard]] std::string_view source_key(int slot) const;  // the source address's bytes
+  // The session of the datagrams in slots [slot, slot + run), all from one source; opened
+  // when new. nullptr when the source is refused or no upstream can be reached.
+  std::shared_ptr<Peer> peer_for(int slot, int run, Clock::time_point now);
+  std::shared_ptr<Peer> open_peer(const sockaddr_storage& client, socklen_t length, std::string key,
+                                  Clock::time_point now);
+  void relay_up(Peer& peer, int first, int run, Clock::time_point now);
   void wait_reply(const std::shared_ptr<Peer>& peer);
   void reply_ready(const std::shared_ptr<Peer>& peer);
   void end_peer(const std::shared_ptr<Peer>& peer, std::string_view why);
@@ -53,8 +65,9 @@ class UdpListener : public std::enable_shared_from_this<UdpListener> {
   Runtime& runtime_;
   std::shared_ptr<RuleState> state_;
   asio::posix::stream_descriptor socket_;
-  std::unordered_map<std::string, std::shared_ptr<Peer>> peers_;
-  std::vector<char> buffer_;
+  // Keyed by the source address's bytes; looked up by view, without a copy per datagram.
+  std::unordered_map<std::string, std::shared_ptr<Peer>, KeyHash, std::equal_to<>> peers_;
+  DatagramBatch batch_;
   bool closed_ = false;
 };
 

@@ -16,13 +16,6 @@ namespace {
 constexpr std::size_t kDefaultSessionLimit = 16384;
 // Then other work gets a turn: 64 datagrams.
 constexpr int kBatchesPerTurn = 64 / DatagramBatch::kSlots;
-// A burst that arrives while this process waits for a core queues here instead of being lost;
-// the kernel caps it at net.core.rmem_max and charges only what is queued.
-constexpr int kReceiveBufferBytes = 4 << 20;
-
-void enlarge_receive_buffer(int fd) {
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kReceiveBufferBytes, sizeof kReceiveBufferBytes);
-}
 
 }  // namespace
 
@@ -37,7 +30,6 @@ Result<std::uint16_t> UdpListener::open() {
   std::uint16_t port = 0;
   auto fd = bind_rule_socket(state_->rule, port);
   if (!fd) return fd.error();
-  enlarge_receive_buffer(*fd);
   socket_.assign(*fd);
   return port;
 }
@@ -152,7 +144,6 @@ std::shared_ptr<UdpListener::Peer> UdpListener::open_peer(const sockaddr_storage
       state_->mark_down(index, now);
       continue;
     }
-    enlarge_receive_buffer(fd);
     auto peer = std::make_shared<Peer>(runtime_.io);
     asio::error_code ignored;
     peer->socket.assign(fd, ignored);

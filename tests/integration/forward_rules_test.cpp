@@ -220,6 +220,60 @@ TEST(ForwardRules, UdpSessionsRouteEveryReplyToItsClient) {
   EXPECT_EQ(summary.at("rules").at(0).at("connections"), kClients);
 }
 
+// A burst from one client moves as batches: every size up to near the UDP maximum must come
+// back whole, in order, to the client that sent it.
+TEST(ForwardRules, UdpBurstsOfEverySizeComeBackWholeAndInOrder) {
+  auto peer = start_peer("udp", "e");
+  auto forwarder = start_forwarder({"0/udp", target(peer)});
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(forwarder.ports[0]));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const std::vector<std::size_t> sizes = {1, 100, 1400, 8972, 30000, 0, 65000, 512, 1472, 3};
+  constexpr int kClients = 3;
+  constexpr int kBurst = 40;  // more than one batch of 16
+  std::vector<char> reply(65536);
+  for (int client = 0; client < kClients; ++client) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    // The replies come back as fast as the forwarder can send them: room for all of them.
+    constexpr int kRoom = 16 << 20;
+    ASSERT_EQ(::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &kRoom, sizeof kRoom), 0)
+        << "needs root (CAP_NET_ADMIN)";
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const auto payload = [&](int index) {
+      return std::string(sizes[static_cast<std::size_t>(index) % sizes.size()],
+                         static_cast<char>('a' + (client * kBurst + index) % 26));
+    };
+    for (int index = 0; index < kBurst; ++index) {
+      const auto text = payload(index);
+      ASSERT_EQ(::send(fd, text.data(), text.size(), 0), static_cast<ssize_t>(text.size()));
+      // Pace the largest ones so no queue on the path (the Python peer's, 208 KiB) overflows.
+      if (text.size() >= 30000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    int whole = 0;
+    for (int index = 0; index < kBurst; ++index) {
+      pollfd entry{fd, POLLIN, 0};
+      if (::poll(&entry, 1, 3000) <= 0) break;
+      const auto n = ::recv(fd, reply.data(), reply.size(), 0);
+      if (n >= 0 && std::string(reply.data(), static_cast<std::size_t>(n)) == "e:" + payload(index))
+        ++whole;
+    }
+    ::close(fd);
+    EXPECT_EQ(whole, kBurst) << "client " << client;
+  }
+  forwarder.process->signal(SIGTERM);
+  EXPECT_EQ(forwarder.process->wait(), 0);
+  const auto rest = forwarder.process->rest_of_stdout();
+  const auto summary = nlohmann::json::parse(rest.substr(rest.rfind("{\"event\":\"summary\"")));
+  const auto& rule = summary.at("rules").at(0);
+  EXPECT_EQ(rule.at("connections"), kClients);
+  EXPECT_EQ(rule.at("dropped"), 0);
+  std::uint64_t sent_bytes = 0;
+  for (int index = 0; index < kBurst; ++index) sent_bytes += sizes[index % sizes.size()];
+  EXPECT_EQ(rule.at("bytes_up"), kClients * sent_bytes);
+  EXPECT_EQ(rule.at("bytes_down"), kClients * (sent_bytes + 2 * kBurst));
+}
+
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }

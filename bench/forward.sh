@@ -3,7 +3,11 @@
 #  1. iperf3 throughput, one stream and -P 8: direct, and through each forwarder;
 #  2. wrk against nginx, keep-alive and with "Connection: close" (the connection rate);
 #  3. memory of each forwarder holding 5,000 idle connections, and the time to open them;
-#  4. behaviour: does a server's reset reach the client, does half-close carry the reply.
+#  4. behaviour: does a server's reset reach the client, does half-close carry the reply;
+#  5. UDP: iperf3 -u at a fixed offered rate, delivered rate and loss, direct and through each.
+# "bare" is bench/bare_relay.c: a relay that does nothing but relay, in as few system calls as
+# portkit, with as many worker processes. What it loses against direct is the cost of the second
+# TCP connection on this machine, which every forwarder pays.
 # Prints best-of-ROUNDS numbers and ratios to direct. All traffic stays on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,13 +16,15 @@ rounds=${ROUNDS:-3}
 seconds=${SECONDS_PER_RUN:-3}
 peer=$(realpath tests/integration/forward_peer.py)
 [[ -x $portkit ]] || { echo "build first: cmake --preset dev && cmake --build --preset dev" >&2; exit 2; }
-for tool in iperf3 socat haproxy wrk nginx python3; do
+for tool in iperf3 socat haproxy wrk nginx python3 cc; do
   command -v "$tool" >/dev/null || { echo "$tool missing: scripts/install-deps" >&2; exit 2; }
 done
 
 work=$(mktemp -d)
 pids=()
 cleanup() {
+  # socat's forked children first: they hold this script's output open.
+  for pid in "${pids[@]}"; do pkill -P "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   sleep 0.3
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
@@ -101,12 +107,24 @@ EOF
   pids+=($!)
   iperf_via[haproxy]=$a nginx_via[haproxy]=$b
 }
+start_bare() {
+  local a b
+  cc -O2 -o "$work/bare_relay" bench/bare_relay.c
+  a=$(free_port) b=$(free_port)
+  "$work/bare_relay" "$a" "$iperf_port" "$workers" splice &
+  pids+=($!)
+  "$work/bare_relay" "$b" "$nginx_port" "$workers" copy &
+  pids+=($!)
+  iperf_via[bare]=$a nginx_via[bare]=$b
+}
+workers=$(( $(nproc) < 4 ? $(nproc) : 4 ))  # portkit's default
 start_portkit
 start_socat
 start_haproxy
+start_bare
 iperf_via[direct]=$iperf_port
 nginx_via[direct]=$nginx_port
-for name in portkit socat haproxy; do wait_port "${iperf_via[$name]}" && wait_port "${nginx_via[$name]}"; done
+for name in portkit socat haproxy bare; do wait_port "${iperf_via[$name]}" && wait_port "${nginx_via[$name]}"; done
 # Memory of a process and its children: RSS (shared pages counted in each) and PSS (shared
 # pages divided among the sharers), in KiB.
 tree_memory() {
@@ -155,7 +173,7 @@ wrk_rps() { # port [header]
   wrk "${args[@]}" "http://127.0.0.1:$1/" 2>/dev/null | awk '/Requests\/sec/ {print int($2)}'
 }
 
-names=(direct portkit socat haproxy)
+names=(direct bare portkit socat haproxy)
 declare -A result
 echo "== throughput and request rate (best of $rounds, ${seconds}s each)"
 for name in "${names[@]}"; do
@@ -174,6 +192,10 @@ for name in "${names[@]}"; do
     "${result[$name,keepalive]}" "$(ratio "${result[$name,keepalive]}" "${result[direct,keepalive]}")" \
     "${result[$name,close]}" "$(ratio "${result[$name,close]}" "${result[direct,close]}")"
 done
+printf '%-8s %14s %14s %16s %16s\n' "portkit/bare" \
+  "$(ratio "${result[portkit,P1]}" "${result[bare,P1]}")" "$(ratio "${result[portkit,P8]}" "${result[bare,P8]}")" \
+  "$(ratio "${result[portkit,keepalive]}" "${result[bare,keepalive]}")" \
+  "$(ratio "${result[portkit,close]}" "${result[bare,close]}")"
 
 echo
 echo "== 5,000 idle connections held (through to nginx)"
@@ -258,3 +280,38 @@ for port in $a $b $c $d $e $f; do wait_port "$port"; done
 check_behaviour portkit "$a" "$b"
 check_behaviour socat "$c" "$d"
 check_behaviour haproxy "$e" "$f"
+
+echo
+echo "== UDP: iperf3 -u, ${udp_rate:=1G}b/s offered (delivered Gb/s, loss; best of $rounds)"
+# iperf3 keeps its control connection on TCP and sends the datagrams to the same port number:
+# each forwarder gets a TCP and a UDP rule on one port.
+u=$(free_port)
+"$portkit" forward "$u" "127.0.0.1:$iperf_port" "$u/udp" "127.0.0.1:$iperf_port" 2>/dev/null &
+pids+=($!)
+v=$(free_port)
+socat "TCP-LISTEN:$v,fork,reuseaddr,bind=127.0.0.1" "TCP:127.0.0.1:$iperf_port" 2>/dev/null &
+pids+=($!)
+socat "UDP-LISTEN:$v,fork,reuseaddr,bind=127.0.0.1" "UDP:127.0.0.1:$iperf_port" 2>/dev/null &
+pids+=($!)
+wait_port "$u"
+wait_port "$v"
+iperf_udp() { # port datagram-bytes: "delivered-Gb/s loss-%", the most delivered of $rounds runs
+  for _ in $(seq "$rounds"); do
+    iperf3 -c 127.0.0.1 -p "$1" -u -b "$udp_rate" -l "$2" -t "$seconds" -J 2>/dev/null |
+      python3 -c 'import json,sys
+try:
+    e = json.load(sys.stdin)["end"]["sum"]
+    print(round(e["bits_per_second"] * (100 - e["lost_percent"]) / 100 / 1e9, 2), round(e["lost_percent"], 1))
+except Exception:
+    print(0, 100)'
+    sleep 0.3
+  done | sort -g | tail -1
+}
+printf '%-8s %24s %24s\n' "" "1400 B datagrams" "8972 B datagrams"
+for name in direct portkit socat; do
+  case $name in direct) port=$iperf_port ;; portkit) port=$u ;; socat) port=$v ;; esac
+  read -r small_rate small_loss < <(iperf_udp "$port" 1400)
+  read -r large_rate large_loss < <(iperf_udp "$port" 8972)
+  printf '%-8s %10s Gb/s %5s%% lost %10s Gb/s %5s%% lost\n' "$name" "$small_rate" "$small_loss" \
+    "$large_rate" "$large_loss"
+done

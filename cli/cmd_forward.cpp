@@ -53,7 +53,23 @@ nlohmann::json counters_json(const RuleCounters& counters) {
           {"dropped", counters.dropped}};
 }
 
+std::string counters_text(const RuleCounters& rule) {
+  auto text =
+      fmt::format("{}: {} connections, {} up, {} down, {} denied, {} upstream errors, {} resets",
+                  rule.rule, rule.connections, bytes_text(rule.bytes_up),
+                  bytes_text(rule.bytes_down), rule.denied, rule.upstream_errors, rule.resets);
+  if (rule.dropped > 0) text += fmt::format(", {} datagrams dropped", rule.dropped);
+  return text;
+}
+
 void log_json(const ForwardEvent& event) {
+  if (event.kind == ForwardEvent::Kind::counters) {
+    auto line = counters_json(event.counters);
+    line["event"] = forward_event_name(event.kind);
+    if (event.worker >= 0) line["worker"] = event.worker + 1;
+    print_out(line.dump() + "\n");
+    return;
+  }
   nlohmann::json line{{"event", forward_event_name(event.kind)}};
   if (!event.rule.empty()) line["rule"] = event.rule;
   if (!event.client.empty()) line["client"] = event.client;
@@ -111,6 +127,10 @@ void log_text(const ForwardEvent& event, bool verbose) {
       break;
     case Kind::draining:
       fmt::print(stderr, "portkit: forward: {}stopping: {}\n", worker_text(event), event.detail);
+      break;
+    case Kind::counters:
+      fmt::print(stderr, "portkit: forward: {}{}, {} open\n", worker_text(event),
+                 counters_text(event.counters), event.counters.active);
       break;
     case Kind::stopped:
       break;
@@ -225,13 +245,8 @@ int run_forward(const ForwardFlags& flags) {
     for (const auto& rule : counters) rules.push_back(counters_json(rule));
     print_out(nlohmann::json{{"event", "summary"}, {"rules", rules}}.dump() + "\n");
   } else {
-    for (const auto& rule : counters) {
-      fmt::print(stderr,
-                 "portkit: forward: {}: {} connections, {} up, {} down, {} denied, {} upstream "
-                 "errors, {} resets\n",
-                 rule.rule, rule.connections, bytes_text(rule.bytes_up),
-                 bytes_text(rule.bytes_down), rule.denied, rule.upstream_errors, rule.resets);
-    }
+    for (const auto& rule : counters)
+      fmt::print(stderr, "portkit: forward: {}\n", counters_text(rule));
   }
   return kExitOk;
 }
@@ -281,7 +296,8 @@ Command make_forward_command(CLI::App& parent, const GlobalOptions&) {
       "  portkit forward 8443 a:443,b:443 --balance first-healthy\n"
       "  portkit forward 5432 db:5432 --allow 10.0.0.0/8 --max-conns 100 -v\n"
       "  portkit forward --config rules.toml           kill -HUP reloads it; connections stay\n"
-      "BIND defaults to 127.0.0.1. SIGINT/SIGTERM stop accepting and drain (--drain), exit 0.");
+      "BIND defaults to 127.0.0.1. SIGINT/SIGTERM stop accepting and drain (--drain), exit 0.\n"
+      "kill -USR1 prints each worker's counters so far (a line per rule; --json: events).");
   return {app, [flags] { return run_forward(*flags); }};
 }
 

@@ -12,32 +12,6 @@
 
 namespace portkit {
 
-struct ForwardEvent {
-  enum class Kind : std::uint8_t {
-    listening,        // a rule's socket is bound (detail: targets)
-    closed,           // a TCP connection or UDP session ended (bytes, duration, detail: how)
-    denied,           // --allow/--deny turned a client away
-    upstream_failed,  // no target answered; the client was reset
-    warning,          // resource trouble (descriptors), a listener that could not be rebound
-    reloaded,         // SIGHUP applied (detail: what changed)
-    reload_failed,    // SIGHUP config rejected; the running rules stay
-    draining,         // SIGINT/SIGTERM: listeners closed, connections finishing
-    stopped,
-  } kind = Kind::warning;
-  std::string rule{};            // the rule's listen_text()
-  std::string client{};          // "address:port"
-  std::string upstream{};        // "address:port" of the target used
-  std::uint64_t bytes_up = 0;    // client to upstream
-  std::uint64_t bytes_down = 0;  // upstream to client
-  double duration_ms = 0;
-  std::string detail{};
-  bool all_interfaces = false;  // listening: the rule listens on every interface
-  // With several worker processes, the one that tells (0 is the first); -1 with one process.
-  // Each worker reloads and drains on its own, and says so.
-  int worker = -1;
-};
-std::string_view forward_event_name(ForwardEvent::Kind kind);
-
 // Per rule, since start (the exporter reads these).
 struct RuleCounters {
   std::string rule;
@@ -51,6 +25,34 @@ struct RuleCounters {
   std::uint64_t resets = 0;           // connections ended by a reset on either side
   std::uint64_t dropped = 0;          // UDP datagrams that could not be sent
 };
+
+struct ForwardEvent {
+  enum class Kind : std::uint8_t {
+    listening,        // a rule's socket is bound (detail: targets)
+    closed,           // a TCP connection or UDP session ended (bytes, duration, detail: how)
+    denied,           // --allow/--deny turned a client away
+    upstream_failed,  // no target answered; the client was reset
+    warning,          // resource trouble (descriptors), a listener that could not be rebound
+    reloaded,         // SIGHUP applied (detail: what changed)
+    reload_failed,    // SIGHUP config rejected; the running rules stay
+    draining,         // SIGINT/SIGTERM: listeners closed, connections finishing
+    stopped,
+    counters,  // SIGUSR1: one rule's counters so far, in the worker that tells (like dd)
+  } kind = Kind::warning;
+  std::string rule{};            // the rule's listen_text()
+  std::string client{};          // "address:port"
+  std::string upstream{};        // "address:port" of the target used
+  std::uint64_t bytes_up = 0;    // client to upstream
+  std::uint64_t bytes_down = 0;  // upstream to client
+  double duration_ms = 0;
+  std::string detail{};
+  bool all_interfaces = false;  // listening: the rule listens on every interface
+  // With several worker processes, the one that tells (0 is the first); -1 with one process.
+  // Each worker reloads and drains on its own, and says so.
+  int worker = -1;
+  RuleCounters counters{};  // counters
+};
+std::string_view forward_event_name(ForwardEvent::Kind kind);
 
 struct ForwardOptions {
   std::vector<ForwardRule> rules;

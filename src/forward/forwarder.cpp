@@ -69,6 +69,8 @@ std::string_view forward_event_name(ForwardEvent::Kind kind) {
       return "reloaded";
     case ForwardEvent::Kind::reload_failed:
       return "reload_failed";
+    case ForwardEvent::Kind::counters:
+      return "counters";
     case ForwardEvent::Kind::draining:
       return "draining";
     case ForwardEvent::Kind::stopped:
@@ -87,6 +89,7 @@ struct Forwarder::Impl {
         runtime(io, options.pipe_size, emit) {
     runtime.use_splice = options.use_splice;
     runtime.connection_events = options.connection_events;
+    signals.add(SIGUSR1);
   }
 
   ForwardOptions options;
@@ -95,7 +98,7 @@ struct Forwarder::Impl {
   Emit emit;
   asio::io_context io{1};
   forward::Runtime runtime;
-  asio::signal_set signals{io, SIGINT, SIGTERM, SIGHUP};
+  asio::signal_set signals{io, SIGINT, SIGTERM, SIGHUP};  // and SIGUSR1, added below
   asio::steady_timer sweep_timer{io};
   std::map<std::string, std::shared_ptr<TcpListener>> tcp;
   std::map<std::string, std::shared_ptr<UdpListener>> udp;
@@ -211,7 +214,9 @@ struct Forwarder::Impl {
     signals.async_wait([this](const asio::error_code& ec, int signal) {
       if (ec) return;
       if (relay_signal) relay_signal(signal);
-      if (signal == SIGHUP) {
+      if (signal == SIGUSR1) {
+        report_counters();
+      } else if (signal == SIGHUP) {
         reload();
       } else if (!draining) {
         begin_drain();
@@ -222,6 +227,19 @@ struct Forwarder::Impl {
       }
       wait_signal();
     });
+  }
+
+  void report_counters() {
+    for (auto& counters : own_counters())
+      emit({.kind = ForwardEvent::Kind::counters, .counters = std::move(counters)});
+  }
+
+  // This process's rules, as they stand.
+  [[nodiscard]] std::vector<RuleCounters> own_counters() const {
+    std::vector<RuleCounters> all;
+    for (const auto& [key, listener] : tcp) all.push_back(listener->state()->counters);
+    for (const auto& [key, listener] : udp) all.push_back(listener->state()->counters);
+    return all;
   }
 
   void begin_drain() {
@@ -341,10 +359,7 @@ void Forwarder::stop() {
 
 std::vector<RuleCounters> Forwarder::counters() const {
   if (impl_->worker_totals) return *impl_->worker_totals;
-  std::vector<RuleCounters> all;
-  for (const auto& [key, listener] : impl_->tcp) all.push_back(listener->state()->counters);
-  for (const auto& [key, listener] : impl_->udp) all.push_back(listener->state()->counters);
-  return all;
+  return impl_->own_counters();
 }
 
 }  // namespace portkit

@@ -80,7 +80,7 @@ std::string read_all(int fd) {
 std::vector<RuleCounters> run_worker_processes(unsigned workers, const WorkerHooks& hooks) {
   sigset_t relayed;
   sigemptyset(&relayed);
-  for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) sigaddset(&relayed, signal);
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGCHLD}) sigaddset(&relayed, signal);
   sigset_t previous;
   ::sigprocmask(SIG_BLOCK, &relayed, &previous);
   const pid_t parent = ::getpid();

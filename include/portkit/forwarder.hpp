@@ -50,7 +50,7 @@ struct ForwardEvent {
   // With several worker processes, the one that tells (0 is the first); -1 with one process.
   // Each worker reloads and drains on its own, and says so.
   int worker = -1;
-  RuleCounters counters{};  // counters
+  RuleCounters counters{};  // counters: the rule and its numbers
 };
 std::string_view forward_event_name(ForwardEvent::Kind kind);
 

@@ -5,12 +5,12 @@
 #  3. --top 1000 on a firewalled namespace host 20 ms away (all but two ports dropped);
 #  4. --top 1000 on loopback.
 # Prints wall time, peak RSS, ratios, and whether every port's state agrees with nmap's.
-# Traffic stays on loopback and on namespace hosts made here (../shared/tools/netns-target).
+# Traffic stays on loopback and on namespace hosts made here (tests/tools/netns-host).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 portkit=$(realpath "${PORTKIT:-build/dev/portkit}")
 rounds=${ROUNDS:-3}
-netns_target=$(realpath ../shared/tools/netns-target)
+netns_host=$(realpath tests/tools/netns-host)
 [[ -x $portkit ]] || { echo "build first: cmake --preset dev && cmake --build --preset dev" >&2; exit 2; }
 for tool in nmap cc python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "$tool missing: scripts/install-deps" >&2; exit 2; }
@@ -20,7 +20,7 @@ done
 work=$(mktemp -d)
 hosts=()
 cleanup() {
-  for name in "${hosts[@]}"; do "$netns_target" down --name "$name" >/dev/null 2>&1 || true; done
+  for name in "${hosts[@]}"; do "$netns_host" down "$name" >/dev/null 2>&1 || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -97,18 +97,23 @@ row "loopback -p-" "$ours" "$floor" "bare connect loop"
 agreement 127.0.0.1 -p-
 
 echo "== 2. namespace host 20 ms away, -p-, 1000 ports dropped"
-"$netns_target" up --name 61 --delay 20ms --tcp-open 22,80,443 --tcp-drop 20000-20999 >/dev/null
-hosts+=(61)
-delayed=$("$netns_target" info --name 61 | sed -n 's/^ADDR4=//p')
+# host_up ARGS...: brings a namespace host up, remembers it for cleanup, prints its IPv4 address.
+host_up() {
+  local info
+  info=$("$netns_host" up "$@")
+  hosts+=("$(sed -n 's/^NAME=//p' <<<"$info")")
+  sed -n 's/^ADDR4=//p' <<<"$info"
+}
+host_up --delay 20ms --tcp-open 22,80,443 --tcp-drop 20000-20999 >"$work/host"
+delayed=$(<"$work/host")
 ours=$(best_of "$portkit" scan "$delayed" -p-)
 nmap_t4=$(best_of nmap -n -Pn -sT -T4 -p- "$delayed")
 row "20 ms host -p-" "$ours" "$nmap_t4" "nmap -sT -T4"
 agreement "$delayed" -p-
 
 echo "== 3. firewalled namespace host 20 ms away, top 1000 (all but 22 and 443 dropped)"
-"$netns_target" up --name 62 --delay 20ms --tcp-open 22,443 --tcp-drop 1-21,23-442,444-65535 >/dev/null
-hosts+=(62)
-firewalled=$("$netns_target" info --name 62 | sed -n 's/^ADDR4=//p')
+host_up --delay 20ms --tcp-open 22,443 --tcp-drop 1-21,23-442,444-65535 >"$work/host"
+firewalled=$(<"$work/host")
 ours=$(best_of "$portkit" scan "$firewalled" --top 1000)
 nmap_t4=$(best_of nmap -n -Pn -sT -T4 --top-ports 1000 "$firewalled")
 row "firewalled 20 ms host top-1000" "$ours" "$nmap_t4" "nmap -sT -T4"

@@ -1,4 +1,4 @@
-// `portkit check` against a simulated remote host (../shared/tools/netns-target) with open,
+// `portkit check` against a simulated remote host (tests/tools/netns-host) with open,
 // dropped, rejected and ICMP-prohibited ports, compared with nmap -sT / -sU in the same test.
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-// `portkit scan` against simulated remote hosts (../shared/tools/netns-target): open, dropped,
+// `portkit scan` against simulated remote hosts (tests/tools/netns-host): open, dropped,
 // rejected and ICMP-prohibited ports, a 20 ms path, UDP, several hosts; each compared port by
 // port with nmap run in the same test.
 #include <gtest/gtest.h>

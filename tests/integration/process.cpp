@@ -257,67 +257,27 @@ int free_udp_port(bool ipv6) {
   return free_port(SOCK_DGRAM, ipv6);
 }
 
-namespace {
-
-// netns-target numbers a host's subnet from a checksum of its name, 200 numbers in all: two
-// hosts alive at once (parallel tests, or one left by hand) may draw the same one, and then
-// probes reach the wrong host. Names are chosen under a lock shared by every test process,
-// skipping numbers whose subnet is already on an interface here.
-class HostNameLock {
- public:
-  HostNameLock()
-      : fd_(::open("/tmp/portkit-netns-target.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0644)) {
-    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-  }
-  ~HostNameLock() {
-    if (fd_ >= 0) ::close(fd_);  // releases the lock
-  }
-  HostNameLock(const HostNameLock&) = delete;
-  HostNameLock& operator=(const HostNameLock&) = delete;
-
- private:
-  int fd_;
-};
-
-std::map<std::string, std::string> host_info(const std::string& name) {
-  const auto info = run_process({PORTKIT_SHARED_TOOLS "/netns-target", "info", "--name", name});
+NamespaceHost::NamespaceHost(const std::vector<std::string>& up_args) {
+  std::vector<std::string> argv{PORTKIT_TEST_TOOLS "/netns-host", "up"};
+  argv.insert(argv.end(), up_args.begin(), up_args.end());
+  const auto up = run_process(argv);
+  if (up.exit_code != 0) throw std::runtime_error("netns-host up failed: " + up.err + up.out);
   std::map<std::string, std::string> values;
-  std::istringstream lines(info.out);
+  std::istringstream lines(up.out);
   for (std::string line; std::getline(lines, line);) {
     const auto equals = line.find('=');
     if (equals != std::string::npos) values[line.substr(0, equals)] = line.substr(equals + 1);
   }
-  return values;
-}
-
-bool subnet_in_use(const std::string& peer4) {
-  const auto addresses = run_process({"ip", "-o", "-4", "addr", "show"});
-  return addresses.out.find(" " + peer4 + "/") != std::string::npos;
-}
-
-}  // namespace
-
-NamespaceHost::NamespaceHost(const std::vector<std::string>& up_args) {
-  static int counter = 0;  // netns-target names: 1-8 of a-z0-9
-  const HostNameLock lock;
-  std::map<std::string, std::string> info;
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    name_ = "pk" + std::to_string(getpid() % 10000) + std::to_string(counter++ % 100);
-    if (name_.size() > 8) name_ = name_.substr(0, 2) + name_.substr(name_.size() - 6);
-    info = host_info(name_);
-    if (!info["PEER4"].empty() && !subnet_in_use(info["PEER4"])) break;
+  name_ = values["NAME"];
+  address4 = values["ADDR4"];
+  address6 = values["ADDR6"];
+  if (name_.empty() || address4.empty()) {
+    throw std::runtime_error("netns-host up printed no host: " + up.out);
   }
-  std::vector<std::string> argv{PORTKIT_SHARED_TOOLS "/netns-target", "up", "--name", name_};
-  argv.insert(argv.end(), up_args.begin(), up_args.end());
-  const auto up = run_process(argv);
-  if (up.exit_code != 0) throw std::runtime_error("netns-target up failed: " + up.err + up.out);
-  address4 = info["ADDR4"];
-  address6 = info["ADDR6"];
-  if (address4.empty()) throw std::runtime_error("netns-target info gave no address for " + name_);
 }
 
 NamespaceHost::~NamespaceHost() {
-  run_process({PORTKIT_SHARED_TOOLS "/netns-target", "down", "--name", name_});
+  run_process({PORTKIT_TEST_TOOLS "/netns-host", "down", name_});
 }
 
 }  // namespace portkit::testing_support

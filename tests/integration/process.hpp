@@ -51,7 +51,7 @@ class BackgroundProcess {
 int free_tcp_port(bool ipv6 = false);
 int free_udp_port(bool ipv6 = false);
 
-// A simulated remote host from ../shared/tools/netns-target, torn down on destruction.
+// A simulated remote host from tests/tools/netns-host, torn down on destruction.
 class NamespaceHost {
  public:
   explicit NamespaceHost(const std::vector<std::string>& up_args);

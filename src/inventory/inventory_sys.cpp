@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "portkit/inventory.hpp"
 #include "sys/file.hpp"
@@ -47,8 +48,10 @@ int on_message(const nlmsghdr* header, void* data) {
 // family, which is most of the dump's cost when there are tens of thousands of sockets.
 Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, std::uint32_t states,
                   std::span<const std::uint8_t> bytecode, const SocketVisitor& visit) {
-  alignas(nlmsghdr) char request[MNL_SOCKET_BUFFER_SIZE];
-  auto* header = mnl_nlmsg_put_header(request);
+  // Sized for the filter: ~20 bytes a port range, thousands of ranges (a fixed page overflowed).
+  std::vector<std::uint64_t> request(
+      (MNL_NLMSG_HDRLEN + sizeof(inet_diag_req_v2) + MNL_ATTR_HDRLEN + bytecode.size()) / 8 + 8);
+  auto* header = mnl_nlmsg_put_header(request.data());
   header->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
   const auto sequence = static_cast<unsigned>(time(nullptr)) + family * 2 + (proto == Proto::udp);
   header->nlmsg_seq = sequence;

@@ -1,12 +1,12 @@
 #include "portkit/registry.hpp"
 
-#include "portkit/services_format.hpp"
-
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <iterator>
 #include <set>
+
+#include "portkit/services_format.hpp"
 
 namespace portkit {
 namespace {

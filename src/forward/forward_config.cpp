@@ -201,7 +201,7 @@ Result<ForwardConfig> parse_forward_config(std::string_view text, std::string_vi
 }
 
 Result<ForwardConfig> read_forward_config(const std::string& path, const RuleSettings& defaults) {
-  auto text = sys::read_text_file(path);
+  auto text = sys::read_input_file(path, sys::kMaxConfigBytes);
   if (!text) return text.error();
   return parse_forward_config(*text, path, defaults);
 }

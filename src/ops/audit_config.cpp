@@ -70,7 +70,7 @@ Result<std::optional<Severity>> parse_audit_config(std::string_view text, const 
 
 Result<std::optional<Severity>> read_audit_config(const std::string& path,
                                                   AuditSettings& settings) {
-  auto text = sys::read_text_file(path);
+  auto text = sys::read_input_file(path, sys::kMaxConfigBytes);
   if (!text) return text.error();
   return parse_audit_config(*text, path, settings);
 }

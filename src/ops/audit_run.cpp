@@ -23,8 +23,8 @@ template <class Plan, class Parse>
 Result<std::vector<Plan>> read_plans(const std::vector<std::string>& files, Parse parse) {
   std::vector<Plan> plans;
   for (const auto& file : files) {
-    auto text = sys::read_text_file(file);
-    if (!text) return make_error(fmt::format("{}: {}", file, text.error().message));
+    auto text = sys::read_input_file(file, sys::kMaxManifestBytes);
+    if (!text) return text.error();  // it names the file
     auto plan = parse(*text, file);
     if (!plan) return plan.error();
     plans.push_back(std::move(plan).value());

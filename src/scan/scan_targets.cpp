@@ -85,14 +85,9 @@ Result<std::vector<Target>> parse_target_list(std::string_view text) {
 }
 
 Result<std::vector<Target>> load_target_list(const std::string& path) {
-  std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    auto read = sys::read_text_file(path);
-    if (!read) return make_error("target list: " + read.error().message, read.error().sys_errno);
-    text = std::move(read).value();
-  }
+  auto read = sys::read_input_file(path, sys::kMaxTargetListBytes);
+  if (!read) return make_error("target list: " + read.error().message, read.error().sys_errno);
+  const std::string text = std::move(read).value();
   auto targets = parse_target_list(text);
   if (!targets) return make_error(single_quoted(path) + " " + targets.error().message);
   if (targets->empty())

@@ -34,6 +34,17 @@ class Fd {
 // Whole small file (procfs, sysfs), EINTR retried.
 Result<std::string> read_text_file(const std::string& path);
 
+// A file a user named (a config, a manifest, a target list): "-" is standard input. A regular
+// file, a pipe or a socket is read up to `max_bytes` (more is an error naming the limit, so
+// /dev/zero or a runaway pipe cannot grow the process); a directory or a device is refused before
+// any read.
+Result<std::string> read_input_file(const std::string& path, std::size_t max_bytes);
+
+// The limits: far above any real file of the kind, far below what would hurt a host.
+inline constexpr std::size_t kMaxConfigBytes = std::size_t{4} << 20;       // TOML configs
+inline constexpr std::size_t kMaxManifestBytes = std::size_t{32} << 20;    // compose, k8s YAML
+inline constexpr std::size_t kMaxTargetListBytes = std::size_t{64} << 20;  // scan -iL
+
 // A whole regular file mapped read-only: a large file (nmap-services, 1 MB) is parsed where it
 // lies in the page cache, without a read into a buffer.
 class MappedFile {

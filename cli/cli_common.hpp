@@ -17,6 +17,7 @@ enum ExitCode : int {
   kExitNegative = 1,  // something closed, not found, findings
   kExitUsage = 2,     // bad usage or bad input
   kExitRuntime = 3,   // permission, resources
+  kExitInterrupted = 130,  // SIGINT or SIGTERM, after printing what was known
 };
 
 struct GlobalOptions {

@@ -40,15 +40,16 @@ int run_check(const CheckFlags& flags, const GlobalOptions& globals) {
     if (!endpoint) return fail("check", endpoint.error().message);
     endpoints.push_back(std::move(endpoint).value());
   }
-  auto results = run_checks(flags.endpoints, endpoints, options);
-  if (!results) return fail("check", results.error().message);
+  options.stop_on_signal = true;
+  const auto report = run_checks(flags.endpoints, endpoints, options);
   bool all_open = true;
-  for (const auto& result : *results) {
+  for (const auto& result : report.results) {
     all_open =
         all_open && !result.answers.empty() && result.answers.front().state == PortState::open;
   }
-  print_out(flags.json ? check_json(*results).dump(2) + "\n"
-                       : render_checks(*results, resolve_style(globals)));
+  print_out(flags.json ? check_json(report).dump(2) + "\n"
+                       : render_checks(report, resolve_style(globals)));
+  if (report.interrupted) return kExitInterrupted;
   return all_open ? kExitOk : kExitNegative;
 }
 
@@ -80,7 +81,9 @@ Command make_check_command(CLI::App& parent, const GlobalOptions& globals) {
       "  portkit check --banner localhost:22\n"
       "States: open (connected or UDP answer), closed (refused, ICMP port unreachable),\n"
       "filtered (no answer or ICMP unreachable), open|filtered (UDP silence).\n"
-      "Exit 0 only if every endpoint is open, 1 otherwise, 2 on bad input.");
+      "A name that does not resolve is reported 'unresolved' and the others are still checked.\n"
+      "Exit 0 only if every endpoint is open, 1 otherwise (closed, filtered, unresolved),\n"
+      "2 on bad input, 130 when interrupted (what was known is printed first).");
   return {app, [flags, &globals] { return run_check(*flags, globals); }};
 }
 

@@ -56,6 +56,7 @@ nlohmann::json report_json(const WaitReport& report, bool closed) {
     endpoints.push_back(std::move(item));
   }
   return {{"ready", report.ready},
+          {"interrupted", report.interrupted},
           {"waiting_for", closed ? "closed" : "open"},
           {"elapsed_ms", std::round(report.elapsed_ms * 1000) / 1000},
           {"endpoints", std::move(endpoints)}};
@@ -112,6 +113,7 @@ int run_wait_command(const WaitFlags& flags, const std::vector<std::string>& com
       if (on_ready) on_ready(text, after_ms);
     };
   }
+  options.stop_on_signal = true;
   const auto report = run_wait(targets, options);
   if (progress_line) fmt::print(stderr, "\r\x1b[K");
   if (flags.json) print_out(report_json(report, flags.closed).dump(2) + "\n");
@@ -119,11 +121,12 @@ int run_wait_command(const WaitFlags& flags, const std::vector<std::string>& com
     if (!flags.quiet) {
       for (const auto& status : report.endpoints) {
         if (status.ready) continue;
-        fmt::print(stderr, "portkit: wait: timed out after {}: {} is still {}\n", flags.timeout,
+        fmt::print(stderr, "portkit: wait: {}: {} is still {}\n",
+                   report.interrupted ? "interrupted" : "timed out after " + flags.timeout,
                    status.text, flags.closed ? "answering" : still_waiting(status));
       }
     }
-    return kExitNegative;
+    return report.interrupted ? kExitInterrupted : kExitNegative;
   }
   if (command.empty()) return kExitOk;
   std::vector<char*> argv;

@@ -34,6 +34,8 @@ struct WaitOptions {
   // Called every `progress_interval` while waiting (the CLI's progress line on a terminal).
   std::function<void(const std::vector<WaitStatus>& endpoints, double elapsed_ms)> on_progress;
   std::chrono::milliseconds progress_interval{200};
+  // SIGINT and SIGTERM end the wait early, with what is known (the CLI's Ctrl-C).
+  bool stop_on_signal = false;
 };
 
 struct WaitStatus {
@@ -51,6 +53,7 @@ struct WaitStatus {
 
 struct WaitReport {
   bool ready = false;
+  bool interrupted = false;  // a signal ended the wait
   double elapsed_ms = 0;
   std::vector<WaitStatus> endpoints;
 };

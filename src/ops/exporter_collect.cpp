@@ -12,11 +12,11 @@ std::vector<ProbeOutcome> run_probes(const ExporterOptions& options) {
   if (options.probes.empty()) return outcomes;
   CheckOptions check;
   check.probe = options.probe_options;
-  auto results = run_checks(options.probe_texts, options.probes, check);
+  const auto results = run_checks(options.probe_texts, options.probes, check).results;
   for (std::size_t i = 0; i < options.probes.size(); ++i) {
     ProbeOutcome outcome{.endpoint = options.probe_texts[i], .proto = options.probes[i].proto};
-    if (results && i < results->size() && !(*results)[i].answers.empty()) {
-      const auto& answer = (*results)[i].answers.front();
+    if (i < results.size() && !results[i].answers.empty()) {
+      const auto& answer = results[i].answers.front();
       outcome.state = std::string(port_state_name(answer.state));
       outcome.success = answer.state == PortState::open;
       if (answer.latency_ms) outcome.latency_seconds = *answer.latency_ms / 1000.0;

@@ -22,16 +22,38 @@ nlohmann::json probe_json(const std::string& host, const ProbeResult& result,
   return out;
 }
 
-nlohmann::json check_json(const std::vector<CheckResult>& results) {
+namespace {
+
+// An endpoint with no answer: its host did not resolve, or the run was interrupted first.
+nlohmann::json unanswered_json(const CheckResult& result) {
+  const bool unresolved = !result.unresolved.empty();
+  return {{"endpoint", result.endpoint},
+          {"host", result.target.host.text},
+          {"address", nullptr},
+          {"port", result.target.port},
+          {"proto", proto_name(result.target.proto)},
+          {"state", unresolved ? "unresolved" : "unknown"},
+          {"reason", unresolved ? "no-address" : "interrupted"},
+          {"latency_ms", nullptr},
+          {"service", result.service},
+          {"banner", nullptr},
+          {"attempts", 0},
+          {"error", unresolved ? result.unresolved : "interrupted before an answer"}};
+}
+
+}  // namespace
+
+nlohmann::json check_json(const CheckReport& report) {
   auto list = nlohmann::json::array();
-  for (const auto& result : results) {
+  for (const auto& result : report.results) {
+    if (result.answers.empty()) list.push_back(unanswered_json(result));
     for (const auto& answer : result.answers) {
       auto item = probe_json(result.target.host.text, answer, result.service);
       item["endpoint"] = result.endpoint;
       list.push_back(std::move(item));
     }
   }
-  return {{"results", std::move(list)}};
+  return {{"results", std::move(list)}, {"interrupted", report.interrupted}};
 }
 
 std::string format_latency(const std::optional<double>& latency_ms) {
@@ -51,9 +73,17 @@ Tone state_tone(PortState state) {
   }
 }
 
-std::string render_checks(const std::vector<CheckResult>& results, Style style) {
+std::string render_checks(const CheckReport& report, Style style) {
   Table table({"ENDPOINT", "ADDRESS", "STATE", "REASON", "LATENCY", "SERVICE"});
-  for (const auto& result : results) {
+  for (const auto& result : report.results) {
+    if (result.answers.empty()) {
+      const bool unresolved = !result.unresolved.empty();
+      table.add_row({result.endpoint, "-", unresolved ? "unresolved" : "unknown",
+                     unresolved ? "no-address" : "interrupted", "-",
+                     result.service.empty() ? "-" : result.service},
+                    {Tone::plain, Tone::plain, Tone::bad});
+      table.add_note(unresolved ? result.unresolved : "interrupted before an answer");
+    }
     for (const auto& answer : result.answers) {
       table.add_row(
           {result.endpoint, answer.address, std::string(port_state_name(answer.state)),

@@ -1,41 +1,91 @@
 #include "portkit/check.hpp"
 
 #include <algorithm>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <csignal>
 
 #include "portkit/registry.hpp"
 
 namespace portkit {
 
-Result<std::vector<CheckResult>> run_checks(const std::vector<std::string>& texts,
-                                            const std::vector<Endpoint>& endpoints,
-                                            const CheckOptions& options) {
-  asio::io_context io;
-  std::vector<std::vector<asio::ip::address>> addresses(endpoints.size());
-  std::optional<Error> failure;
-  for (std::size_t i = 0; i < endpoints.size(); ++i) {
-    start_resolve(io, endpoints[i].host, options.family, [&, i](auto resolved) {
-      if (!resolved) {
-        if (!failure) failure = resolved.error();
-        return;
-      }
-      addresses[i] = std::move(resolved).value();
+namespace {
+
+// SIGINT/SIGTERM stop `io` and mark the report, while `io` runs (with stop_on_signal).
+class StopOnSignal {
+ public:
+  StopOnSignal(asio::io_context& io, bool enabled, bool& interrupted) : signals_(io) {
+    if (!enabled) return;
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+    signals_.async_wait([&io, &interrupted](const asio::error_code& error, int) {
+      if (error) return;
+      interrupted = true;
+      io.stop();
     });
   }
-  io.run();
-  if (failure) return *failure;
+  void done() { signals_.cancel(); }  // nothing left to wait for: let the loop end
 
-  std::vector<CheckResult> results(endpoints.size());
-  io.restart();
+ private:
+  asio::signal_set signals_;
+};
+
+}  // namespace
+
+CheckReport run_checks(const std::vector<std::string>& texts,
+                       const std::vector<Endpoint>& endpoints, const CheckOptions& options) {
+  CheckReport report;
+  auto& results = report.results;
+  results.resize(endpoints.size());
+  std::vector<std::vector<asio::ip::address>> addresses(endpoints.size());
+  {
+    // A loop of its own for the names: when it goes, a resolver still busy is abandoned.
+    asio::io_context io;
+    StopOnSignal on_signal(io, options.stop_on_signal, report.interrupted);
+    std::size_t resolving = endpoints.size();
+    asio::steady_timer resolve_deadline(io, options.resolve_timeout);
+    resolve_deadline.async_wait([&](const asio::error_code& error) {
+      if (!error) io.stop();  // the names still unanswered are reported unresolved
+    });
+    for (std::size_t i = 0; i < endpoints.size(); ++i) {
+      results[i].endpoint = texts[i];
+      results[i].target = endpoints[i];
+      results[i].service =
+          std::string(registry::service_name(endpoints[i].port, endpoints[i].proto));
+      results[i].unresolved = "no answer from the resolver within " +
+                              std::to_string(options.resolve_timeout.count()) + " ms";
+      start_resolve(io, endpoints[i].host, options.family, [&, i](auto resolved) {
+        if (resolved) {
+          addresses[i] = std::move(resolved).value();
+          results[i].unresolved.clear();
+        } else {
+          results[i].unresolved = resolved.error().message;
+        }
+        if (--resolving == 0) {
+          resolve_deadline.cancel();
+          on_signal.done();
+        }
+      });
+    }
+    io.run();
+  }
+  if (report.interrupted) return report;
+
+  asio::io_context io;
+  StopOnSignal on_signal(io, options.stop_on_signal, report.interrupted);
+  std::size_t probing = 0;
   for (std::size_t i = 0; i < endpoints.size(); ++i) {
     auto& result = results[i];
-    result.endpoint = texts[i];
-    result.target = endpoints[i];
-    result.service = std::string(registry::service_name(endpoints[i].port, endpoints[i].proto));
     for (const auto& address : addresses[i]) {
+      ++probing;
       start_probe(io, address, endpoints[i].port, endpoints[i].proto, options.probe,
-                  [&result](ProbeResult answer) { result.answers.push_back(std::move(answer)); });
+                  [&](ProbeResult answer) {
+                    result.answers.push_back(std::move(answer));
+                    if (--probing == 0) on_signal.done();
+                  });
     }
   }
+  if (probing == 0) on_signal.done();
   io.run();
   for (auto& result : results) {
     std::stable_sort(
@@ -43,7 +93,7 @@ Result<std::vector<CheckResult>> run_checks(const std::vector<std::string>& text
         [](const ProbeResult& a, const ProbeResult& b) { return better_answer(a, b); });
     if (!options.all_addresses && result.answers.size() > 1) result.answers.resize(1);
   }
-  return results;
+  return report;
 }
 
 }  // namespace portkit

@@ -1,6 +1,8 @@
 #include "portkit/wait.hpp"
 
+#include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
+#include <csignal>
 #include <memory>
 
 #include "probe/http_probe.hpp"
@@ -35,13 +37,31 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
 
   void poll() {
     ++status_.attempts;
+    // A name is resolved again only when its answer is old: a probe every 20 ms must not be
+    // a DNS query every 20 ms.
+    if (!addresses_.empty() && Clock::now() - resolved_at_ < kKeepAddresses) {
+      return probe(addresses_);
+    }
+    if (status_.problem.empty() && !status_.last) {
+      status_.problem =
+          "no answer yet from the resolver for " + single_quoted(target_.endpoint.host.text);
+    }
     start_resolve(io_, target_.endpoint.host, options_.family,
                   [self = shared_from_this()](Result<std::vector<asio::ip::address>> addresses) {
                     if (!addresses) {
                       self->status_.problem = addresses.error().message;
-                      return self->again();
+                      self->addresses_.clear();
+                      // A name that does not resolve is asked again with a back-off of its own.
+                      self->resolve_backoff_ =
+                          self->resolve_backoff_.count() == 0
+                              ? kFirstResolveRetry
+                              : std::min(self->resolve_backoff_ * 2, kLastResolveRetry);
+                      return self->again(self->resolve_backoff_);
                     }
-                    self->probe(std::move(addresses).value());
+                    self->resolve_backoff_ = milliseconds(0);
+                    self->addresses_ = std::move(addresses).value();
+                    self->resolved_at_ = Clock::now();
+                    self->probe(self->addresses_);
                   });
   }
 
@@ -51,7 +71,7 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     return std::clamp(left, milliseconds(1), options_.attempt_timeout);
   }
 
-  void probe(std::vector<asio::ip::address> addresses) {
+  void probe(const std::vector<asio::ip::address>& addresses) {
     pending_ = addresses.size();
     best_.reset();
     ProbeOptions probe_options{.timeout = attempt_timeout(), .retries = 0};
@@ -90,9 +110,9 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     on_ready_();
   }
 
-  void again() {
+  void again(milliseconds at_least = milliseconds(0)) {
     backoff_ = next_backoff(backoff_, options_.interval);
-    timer_.expires_after(backoff_);
+    timer_.expires_after(std::max(backoff_, at_least));
     timer_.async_wait([self = shared_from_this()](const asio::error_code& error) {
       if (!error) self->poll();
     });
@@ -109,6 +129,12 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
   std::optional<ProbeResult> best_;
   std::size_t pending_ = 0;
   milliseconds backoff_{0};
+  static constexpr auto kKeepAddresses = std::chrono::seconds(5);
+  static constexpr milliseconds kFirstResolveRetry{250};
+  static constexpr milliseconds kLastResolveRetry{2000};
+  std::vector<asio::ip::address> addresses_;  // the last answer for the name, while fresh
+  Clock::time_point resolved_at_;
+  milliseconds resolve_backoff_{0};
 };
 
 std::optional<std::uint16_t> default_port(std::string_view scheme) {
@@ -176,6 +202,16 @@ WaitReport run_wait(const std::vector<WaitTarget>& targets, const WaitOptions& o
   overall.async_wait([&io](const asio::error_code& error) {
     if (!error) io.stop();
   });
+  asio::signal_set signals(io);
+  if (options.stop_on_signal) {
+    signals.add(SIGINT);
+    signals.add(SIGTERM);
+    signals.async_wait([&](const asio::error_code& error, int) {
+      if (error) return;
+      report.interrupted = true;
+      io.stop();
+    });
+  }
   for (std::size_t i = 0; i < targets.size(); ++i) {
     auto& status = report.endpoints[i];
     status.text = targets[i].text;

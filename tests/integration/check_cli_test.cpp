@@ -84,8 +84,7 @@ TEST(CheckCli, BannersAreReadAndSanitised) {
 
 TEST(CheckCli, BadInputIsOneLineAndExit2) {
   for (const auto& args :
-       std::vector<std::vector<std::string>>{{"check", "no-such-host.invalid:80"},
-                                             {"check", "localhost:0"},
+       std::vector<std::vector<std::string>>{{"check", "localhost:0"},
                                              {"check", "host:"},
                                              {"check", "--timeout", "-1", "localhost:22"},
                                              {"check", "--timeout", "5xs", "localhost:22"},

@@ -12,8 +12,8 @@ namespace portkit {
 // host, address, port, proto, state, reason, latency_ms, service, banner, attempts
 nlohmann::json probe_json(const std::string& host, const ProbeResult& result,
                           std::string_view service);
-nlohmann::json check_json(const std::vector<CheckResult>& results);
-std::string render_checks(const std::vector<CheckResult>& results, Style style);
+nlohmann::json check_json(const CheckReport& report);
+std::string render_checks(const CheckReport& report, Style style);
 std::string format_latency(const std::optional<double>& latency_ms);
 Tone state_tone(PortState state);
 

@@ -5,6 +5,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <iostream>
+#include <string>
 
 #include "portkit/spec.hpp"
 
@@ -39,6 +41,18 @@ Result<std::chrono::milliseconds> duration_flag(std::string_view flag, const std
 void print_out(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
   std::fflush(stdout);
+}
+
+}  // namespace portkit::cli
+
+namespace portkit::cli {
+
+bool ask_yes_no(std::string_view question) {
+  fmt::print(stderr, "{} [y/N] ", question);
+  std::fflush(stderr);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return answer == "y" || answer == "Y" || answer == "yes";
 }
 
 }  // namespace portkit::cli

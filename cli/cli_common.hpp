@@ -14,9 +14,9 @@ namespace portkit::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitNegative = 1,  // something closed, not found, findings
-  kExitUsage = 2,     // bad usage or bad input
-  kExitRuntime = 3,   // permission, resources
+  kExitNegative = 1,       // something closed, not found, findings
+  kExitUsage = 2,          // bad usage or bad input
+  kExitRuntime = 3,        // permission, resources
   kExitInterrupted = 130,  // SIGINT or SIGTERM, after printing what was known
 };
 
@@ -47,6 +47,9 @@ Result<std::chrono::milliseconds> duration_flag(std::string_view flag, const std
 
 // Prints a JSON document or text to stdout in one write.
 void print_out(std::string_view text);
+
+// Asks on stderr and reads a line from stdin (a terminal): true for y or yes.
+bool ask_yes_no(std::string_view question);
 
 Command make_lookup_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_ranges_command(CLI::App& parent, const GlobalOptions& globals);

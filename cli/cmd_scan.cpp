@@ -13,8 +13,6 @@
 namespace portkit::cli {
 namespace {
 
-constexpr int kExitInterrupted = 130;
-
 // Set from the SIGINT/SIGTERM handler; the engine polls it on its timer.
 std::atomic<bool> interrupted{false};
 
@@ -43,7 +41,11 @@ struct ScanFlags {
   bool ipv4 = false;
   bool ipv6 = false;
   std::uint64_t seed = 0;
+  bool yes = false;
 };
+
+// Past this many addresses a scan asks first: a mistyped /8 is 16 M hosts.
+constexpr std::uint64_t kAddressesWithoutAsking = 65536;
 
 struct PortLists {
   std::vector<std::uint16_t> tcp;
@@ -128,6 +130,16 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
                                    : FamilyFilter::any;
   auto hosts = HostSource::create(std::move(targets).value(), std::move(excludes).value(), family);
   if (!hosts) return fail("scan", hosts.error().message);
+  if (hosts->total() > kAddressesWithoutAsking && !flags.yes) {
+    const auto question =
+        fmt::format("scan {} addresses (more than {})?", hosts->total(), kAddressesWithoutAsking);
+    if (isatty(STDIN_FILENO) != 1 || isatty(STDERR_FILENO) != 1) {
+      return fail("scan", fmt::format("the targets hold {} addresses (more than {}): add --yes "
+                                      "to scan them all",
+                                      hosts->total(), kAddressesWithoutAsking));
+    }
+    if (!ask_yes_no(question)) return fail("scan", "nothing scanned", kExitNegative);
+  }
 
   // Every input is valid: only now are output files created.
   std::vector<std::unique_ptr<ScanWriter>> writers;
@@ -226,6 +238,8 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
   app->add_flag("-4", flags->ipv4, "IPv4 only");
   app->add_flag("-6", flags->ipv6, "IPv6 only (names resolve to their IPv6 address)")
       ->excludes("-4");
+  app->add_flag("-y,--yes", flags->yes,
+                "scan more than 65,536 addresses without asking (needed without a terminal)");
   app->add_option("--seed", flags->seed, "key of the random port order (for a repeatable scan)");
   app->footer(
       "Examples:\n"

@@ -30,7 +30,9 @@ struct WhoFlags {
 
 std::optional<int> parse_signal(std::string text) {
   if (!text.empty() && std::all_of(text.begin(), text.end(), ::isdigit)) {
-    const int number = std::stoi(text.substr(0, 3));
+    // Digits as kill(1) reads them: no leading zero ("0064" is not 64, nor 6), 1-64.
+    if (text.size() > 2 || text.front() == '0') return std::nullopt;
+    const int number = std::stoi(text);
     return number > 0 && number < 65 ? std::optional<int>(number) : std::nullopt;
   }
   std::transform(text.begin(), text.end(), text.begin(), ::toupper);
@@ -62,72 +64,143 @@ Result<SocketListing> owners_of(const WhoFlags& flags, const std::vector<PortSpe
   return listing;
 }
 
+void print_listing(const WhoFlags& flags, const SocketListing& listing,
+                   const GlobalOptions& globals) {
+  if (flags.sockets.json) {
+    auto sockets = nlohmann::json::array();
+    for (const auto& row : listing.rows()) sockets.push_back(socket_json(row));
+    print_out(nlohmann::json{{"sockets", std::move(sockets)}}.dump(2) + "\n");
+  } else {
+    print_out(render_sockets(listing, resolve_style(globals)));
+  }
+}
+
+// What --kill did: told line by line as it happens, or with --json one document at the end
+// ({"sockets", "signals": [{"pid", "signal", "sent"}], "port_free"}).
+class KillLog {
+ public:
+  KillLog(bool json, const SocketListing& listing) : json_(json) {
+    if (!json_) return;
+    auto sockets = nlohmann::json::array();
+    for (const auto& row : listing.rows()) sockets.push_back(socket_json(row));
+    document_ = {{"sockets", std::move(sockets)},
+                 {"signals", nlohmann::json::array()},
+                 {"port_free", nullptr}};
+  }
+  void would_send(int pid, int signal) {
+    if (!json_) return fmt::print("would send signal {} to {}\n", signal, pid);
+    document_["signals"].push_back({{"pid", pid}, {"signal", signal}, {"sent", false}});
+  }
+  void sent(int pid, int signal) {
+    if (!json_) return fmt::print("sent signal {} to {}\n", signal, pid);
+    document_["signals"].push_back({{"pid", pid}, {"signal", signal}, {"sent", true}});
+  }
+  void port_free(bool free) {
+    if (!json_) {
+      if (free) fmt::print("port is free\n");
+      return;
+    }
+    document_["port_free"] = free;
+  }
+  int finish(int code) {
+    if (json_) print_out(document_.dump(2) + "\n");
+    return code;
+  }
+
+ private:
+  bool json_;
+  nlohmann::json document_;
+};
+
 int kill_owners(const WhoFlags& flags, const std::vector<PortSpecItem>& items,
-                const SocketListing& listing) {
-  const auto signal = parse_signal(flags.signal);
-  if (!signal) return fail("who", "--signal: unknown signal '" + flags.signal + "'");
+                const SocketListing& listing, int signal, std::chrono::milliseconds grace) {
   std::set<int> targets;
+  std::set<int> spared;  // PID 1 and this process: never signalled
   for (const auto& row : listing.rows()) {
     if (!is_listening(row.socket)) continue;
     for (const auto* process : row.processes) {
-      if (process->pid > 1 && process->pid != getpid()) targets.insert(process->pid);
+      (process->pid > 1 && process->pid != getpid() ? targets : spared).insert(process->pid);
     }
   }
   if (targets.empty()) {
-    fmt::print(stderr, "portkit: who: nothing to kill{}\n",
-               listing.owners_hidden_for_lack_of_privilege ? " that this user may see" : "");
-    return kExitNegative;
+    if (spared.count(1)) {
+      return fail("who",
+                  "the port is held by PID 1 (init or a container's entry process), "
+                  "which portkit never signals: stop its service instead",
+                  kExitNegative);
+    }
+    if (listing.owners_hidden_for_lack_of_privilege) {
+      return fail("who", "no listening owner that this user may see: run as root", kExitNegative);
+    }
+    return fail("who", "nothing listens there to kill", kExitNegative);
   }
+  KillLog log(flags.sockets.json, listing);
   std::string list;
   for (const int pid : targets) list += fmt::format("{}{}", list.empty() ? "" : " ", pid);
   if (flags.dry_run) {
-    fmt::print("would send SIG{} to {}\n", flags.signal, list);
-    return kExitOk;
+    for (const int pid : targets) log.would_send(pid, signal);
+    return log.finish(kExitOk);
   }
   if (!flags.yes) {
     if (isatty(STDIN_FILENO) != 1) {
       return fail("who", "--kill needs --yes when stdin is not a terminal");
     }
-    fmt::print(stderr, "send signal {} to {}? [y/N] ", *signal, list);
-    std::string answer;
-    std::getline(std::cin, answer);
-    if (answer != "y" && answer != "Y" && answer != "yes")
+    if (!ask_yes_no(fmt::format("send signal {} to {}?", signal, list)))
       return fail("who", "nothing sent", kExitNegative);
   }
   int failures = 0;
   for (const int pid : targets) {
-    if (::kill(pid, *signal) == 0) {
-      fmt::print("sent signal {} to {}\n", *signal, pid);
+    if (::kill(pid, signal) == 0) {
+      log.sent(pid, signal);
     } else {
       ++failures;
       fmt::print(stderr, "portkit: who: cannot signal {}: {}\n", pid, std::strerror(errno));
     }
   }
-  if (!flags.wait) return failures ? kExitRuntime : kExitOk;
-  const auto grace = duration_flag("--grace", flags.grace);
-  if (!grace) return fail("who", grace.error().message);
+  if (!flags.wait) return log.finish(failures ? kExitRuntime : kExitOk);
   const auto port_free = [&] {
     const auto now = owners_of(flags, items);
     return now && std::none_of(now->sockets.begin(), now->sockets.end(),
                                [](const SocketRecord& socket) { return is_listening(socket); });
   };
-  const auto deadline = std::chrono::steady_clock::now() + *grace;
+  const auto deadline = std::chrono::steady_clock::now() + grace;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (port_free()) return fmt::print("port is free\n"), kExitOk;
+    if (port_free()) return log.port_free(true), log.finish(kExitOk);
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (flags.force) {
     for (const int pid : targets) {
-      if (::kill(pid, SIGKILL) == 0) fmt::print("sent signal {} to {}\n", SIGKILL, pid);
+      if (::kill(pid, SIGKILL) == 0) log.sent(pid, SIGKILL);
     }
     for (int i = 0; i < 100 && !port_free(); ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (port_free()) return fmt::print("port is free\n"), kExitOk;
+  if (port_free()) return log.port_free(true), log.finish(kExitOk);
+  log.port_free(false);
+  log.finish(kExitNegative);
   return fail("who", "the port is still in use after " + flags.grace, kExitNegative);
 }
 
 int run_who(const WhoFlags& flags, const GlobalOptions& globals) {
+  // Every argument is checked before anything is listed or printed.
+  const auto signal = parse_signal(flags.signal);
+  if (!signal) {
+    return fail("who", "--signal: unknown signal '" + flags.signal +
+                           "' (a name such as TERM, KILL, HUP, or a number 1-64)");
+  }
+  const auto grace = duration_flag("--grace", flags.grace);
+  if (!grace) return fail("who", grace.error().message);
+  if (!flags.kill) {
+    for (const auto& [given, name] : {std::pair{flags.wait, "--wait"},
+                                      {flags.force, "--force"},
+                                      {flags.dry_run, "--dry-run"},
+                                      {flags.yes, "--yes"},
+                                      {flags.signal != "TERM", "--signal"},
+                                      {flags.grace != "5s", "--grace"}}) {
+      if (given) return fail("who", std::string(name) + " only goes with --kill");
+    }
+  }
+  if (flags.force && !flags.wait) return fail("who", "--force only goes with --wait");
   std::vector<PortSpecItem> items;
   for (const auto& text : flags.ports) {
     auto spec = parse_port_spec(text);
@@ -141,17 +214,11 @@ int run_who(const WhoFlags& flags, const GlobalOptions& globals) {
       fmt::print(stderr, "portkit: who: nothing owns {}\n", fmt::join(flags.ports, " "));
       return kExitNegative;
     }
-    if (flags.sockets.json) {
-      auto sockets = nlohmann::json::array();
-      for (const auto& row : listing->rows()) sockets.push_back(socket_json(row));
-      print_out(nlohmann::json{{"sockets", std::move(sockets)}}.dump(2) + "\n");
-    } else {
-      print_out(render_sockets(*listing, resolve_style(globals)));
-    }
+    print_listing(flags, *listing, globals);
     return kExitOk;
   }
-  print_out(render_sockets(*listing, resolve_style(globals)));
-  return kill_owners(flags, items, *listing);
+  if (!flags.sockets.json) print_listing(flags, *listing, globals);
+  return kill_owners(flags, items, *listing, *signal, *grace);
 }
 
 }  // namespace

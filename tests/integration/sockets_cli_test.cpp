@@ -217,7 +217,7 @@ TEST(SocketsCli, WhoFindsAndKillsTheOwner) {
   EXPECT_EQ(server.wait(0), -1) << "nothing may be killed without --yes";
   const auto dry = run_portkit({"who", port, "--kill", "--dry-run"});
   EXPECT_EQ(dry.exit_code, 0);
-  EXPECT_NE(dry.out.find("would send SIGTERM"), std::string::npos);
+  EXPECT_NE(dry.out.find("would send signal 15 to"), std::string::npos) << dry.out;
 
   const auto killed = run_portkit({"who", port, "--kill", "--yes", "--wait"});
   EXPECT_EQ(killed.exit_code, 0) << killed.err;

@@ -71,7 +71,7 @@ Result<ExporterOptions> exporter_options(const ExporterFlags& flags) {
 }
 
 int serve(const ExporterFlags& flags, const ExporterOptions& options) {
-  // Blocked before civetweb starts its threads, so they inherit the mask and only
+  // Blocked before the server starts its threads, so they inherit the mask and only
   // sigwait below sees SIGINT and SIGTERM.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -97,8 +97,8 @@ int serve(const ExporterFlags& flags, const ExporterOptions& options) {
   }
   int signal = 0;
   sigwait(&stop_signals, &signal);
-  // civetweb's mg_stop waits out its threads' 1-2 s poll timeouts; an exporter holds no state
-  // worth a graceful stop (a scrape in flight is retried by Prometheus), so leave at once.
+  // An exporter holds no state worth a graceful stop (a scrape in flight is retried by
+  // Prometheus, and a collection may be waiting on probes), so leave at once.
   std::fflush(stdout);
   std::_Exit(kExitOk);
 }

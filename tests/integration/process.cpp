@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -278,6 +279,72 @@ NamespaceHost::NamespaceHost(const std::vector<std::string>& up_args) {
 
 NamespaceHost::~NamespaceHost() {
   run_process({PORTKIT_TEST_TOOLS "/netns-host", "down", name_});
+}
+
+}  // namespace portkit::testing_support
+
+namespace portkit::testing_support {
+
+SlowClients::SlowClients(int port, int count, const std::string& partial_request) {
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  const auto wanted = static_cast<rlim_t>(count) + 256;
+  if (limit.rlim_cur < wanted) {
+    limit.rlim_cur = std::min(wanted, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  for (int i = 0; i < count; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) break;
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        ::send(fd, partial_request.data(), partial_request.size(), MSG_NOSIGNAL) < 0) {
+      ::close(fd);
+      break;
+    }
+    fds_.push_back(fd);
+  }
+}
+
+SlowClients::~SlowClients() {
+  for (const int fd : fds_) ::close(fd);
+}
+
+bool SlowClients::wait_closed(std::chrono::milliseconds limit) const {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  for (const int fd : fds_) {
+    while (true) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      pollfd readable{fd, POLLIN, 0};
+      if (::poll(&readable, 1, static_cast<int>(left.count())) <= 0) continue;
+      char byte = 0;
+      const auto got = ::recv(fd, &byte, 1, MSG_DONTWAIT);
+      if (got == 0 || (got < 0 && errno != EAGAIN)) break;  // closed by the server
+    }
+  }
+  return true;
+}
+
+long resident_kib(int pid) {
+  const auto status = read_file("/proc/" + std::to_string(pid) + "/status");
+  const auto at = status.find("VmRSS:");
+  return at == std::string::npos ? 0 : std::stol(status.substr(at + 6));
+}
+
+TimedGet timed_get(const std::string& url) {
+  const auto result = run_process({"curl", "-s", "-o", "/dev/null", "--max-time", "5", "-w",
+                                   "%{http_code} %{time_total}", url});
+  TimedGet got;
+  std::istringstream fields(result.out);
+  double seconds = 0;
+  fields >> got.status >> seconds;
+  got.ms = seconds * 1000;
+  return got;
 }
 
 }  // namespace portkit::testing_support

@@ -1,5 +1,6 @@
 #pragma once
 // Runs a real process (portkit or a peer tool) and captures what it says.
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -62,5 +63,35 @@ class NamespaceHost {
  private:
   std::string name_;
 };
+
+}  // namespace portkit::testing_support
+
+namespace portkit::testing_support {
+
+// Clients that connect to 127.0.0.1:port and send the start of a request, never the rest: what
+// a slowloris attack or a stuck scraper does. Closed on destruction.
+class SlowClients {
+ public:
+  SlowClients(int port, int count, const std::string& partial_request);
+  ~SlowClients();
+  SlowClients(const SlowClients&) = delete;
+  SlowClients& operator=(const SlowClients&) = delete;
+  [[nodiscard]] int connected() const { return static_cast<int>(fds_.size()); }
+  // True when the server closed every one of them (end of stream or reset) within `limit`.
+  bool wait_closed(std::chrono::milliseconds limit) const;
+
+ private:
+  std::vector<int> fds_;
+};
+
+// VmRSS of a process, in KiB (0 when it is gone).
+long resident_kib(int pid);
+
+// curl's time_total for one GET, in ms, and the status code it saw (0 when none).
+struct TimedGet {
+  int status = 0;
+  double ms = 0;
+};
+TimedGet timed_get(const std::string& url);
 
 }  // namespace portkit::testing_support

@@ -39,7 +39,7 @@ ListenEvent event(ListenEvent::Kind kind, const Server& server) {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(Server& server, std::shared_ptr<asio::ip::tcp::socket> socket)
-      : server_(server), socket_(std::move(socket)), started_(Clock::now()) {
+      : server_(server), socket_(std::move(socket)), started_(Clock::now()), deadline_(server.io) {
     asio::error_code ignored;
     const auto peer = socket_->remote_endpoint(ignored);
     peer_address_ = peer.address().to_string();
@@ -58,6 +58,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         return read_request();
       case ListenMode::echo:
       case ListenMode::discard:
+        buffer_.resize(16384);  // only these modes read a stream
         return read_more();
     }
   }
@@ -80,10 +81,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void read_request() {
+    // A request must arrive in time: a client that sends half of one is closed, not kept.
+    deadline_.expires_after(kRequestTimeout);
+    deadline_.async_wait([weak = weak_from_this()](const asio::error_code& error) {
+      if (error) return;
+      if (auto self = weak.lock()) self->close();
+    });
     asio::async_read_until(
         *socket_, request_, "\r\n\r\n",
         [self = shared_from_this()](const asio::error_code& error, std::size_t got) {
           self->bytes_in_ += got;
+          self->deadline_.cancel();
           if (error) return self->close();
           const auto client = self->peer_address_ + ":" + std::to_string(self->peer_port_);
           self->write_then_close(http_page(self->server_.local_port, client));
@@ -104,6 +112,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close() {
     if (closed_) return;
     closed_ = true;
+    deadline_.cancel();
     asio::error_code ignored;
     socket_->close(ignored);
     server_.open_sockets.erase(socket_);
@@ -124,8 +133,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Clock::time_point started_;
   std::string peer_address_;
   std::uint16_t peer_port_ = 0;
-  std::array<char, 16384> buffer_{};
-  asio::streambuf request_{65536};
+  static constexpr std::chrono::seconds kRequestTimeout{10};
+  asio::steady_timer deadline_;
+  std::vector<char> buffer_;
+  asio::streambuf request_{8192};  // a request head larger than this is refused
   std::string outgoing_;
   std::uint64_t bytes_in_ = 0;
   std::uint64_t bytes_out_ = 0;
@@ -139,9 +150,14 @@ void accept_next(Server& server, asio::ip::tcp::acceptor& acceptor) {
     if (!error) {
       server.open_sockets.insert(socket);
       std::make_shared<Connection>(server, socket)->start();
+      return accept_next(server, acceptor);
     }
-    // EMFILE and friends: keep serving the connections we have and try again.
-    accept_next(server, acceptor);
+    // EMFILE and friends: keep serving the connections we have and try again a little later
+    // (at once would spin on the same error).
+    auto pause = std::make_shared<asio::steady_timer>(server.io, std::chrono::milliseconds(50));
+    pause->async_wait([&server, &acceptor, pause](const asio::error_code& paused) {
+      if (!paused && !server.stopping) accept_next(server, acceptor);
+    });
   });
 }
 

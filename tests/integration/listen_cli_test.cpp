@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "process.hpp"
 #include "reachability_support.hpp"
@@ -66,26 +68,56 @@ TEST(ListenCli, UdpEchoAndIpv6) {
   EXPECT_EQ(v6.wait(), 0);
 }
 
+// A server that served one client at a time would hold the second until the first hangs up
+// (10 s here): the second must be answered while the first is still connected.
 TEST(ListenCli, ConcurrentClientsAndCleanStop) {
   BackgroundProcess server({PORTKIT_BINARY, "listen", "0", "--json", "--duration", "20s"});
   const auto port = std::to_string(listening_port(server));
-  // Two clients at once: the first holds its connection open while the second is served.
-  BackgroundProcess slow({"sh", "-c", "(echo first; sleep 1) | nc -N 127.0.0.1 " + port});
-  const auto quick = run_process({"nc", "-N", "127.0.0.1", port}, "second\n");
+  BackgroundProcess holder({"sh", "-c", "(echo first; sleep 10) | nc -N 127.0.0.1 " + port});
+  EXPECT_EQ(holder.read_line(), "first") << "the first client was served";
+  EXPECT_NE(server.read_line().find("\"event\":\"connected\""), std::string::npos);
+  const auto start = std::chrono::steady_clock::now();
+  const auto quick = run_process({"timeout", "5", "nc", "-N", "127.0.0.1", port}, "second\n");
   EXPECT_EQ(quick.out, "second\n");
-  EXPECT_EQ(slow.wait(), 0);
-  EXPECT_EQ(slow.rest_of_stdout(), "first\n");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(holder.wait(0), -1) << "the first client is still connected";
+  EXPECT_NE(server.read_line().find("\"event\":\"connected\""), std::string::npos);
+  EXPECT_NE(server.read_line().find("\"event\":\"closed\""), std::string::npos);
   server.signal(SIGINT);
   EXPECT_EQ(server.wait(), 0);
   EXPECT_NE(server.rest_of_stdout().find("\"reason\":\"signal\""), std::string::npos);
 }
 
 TEST(ListenCli, DurationEndsItEvenWithAClientConnected) {
-  BackgroundProcess server({PORTKIT_BINARY, "listen", "0", "--json", "--duration", "500ms"});
+  BackgroundProcess server({PORTKIT_BINARY, "listen", "0", "--json", "--duration", "1s"});
   const auto port = std::to_string(listening_port(server));
   BackgroundProcess idle({"sh", "-c", "sleep 5 | nc 127.0.0.1 " + port});
+  EXPECT_NE(server.read_line().find("\"event\":\"connected\""), std::string::npos)
+      << "the idle client connected";
   EXPECT_EQ(server.wait(3000), 0) << "a connected client kept the server alive";
   EXPECT_NE(server.rest_of_stdout().find("\"reason\":\"duration\""), std::string::npos);
+}
+
+// As the exporter: 1,000 clients holding half a request must not keep the page from others.
+TEST(ListenCli, HttpAnswersWithAThousandSlowClients) {
+  // Its events go to /dev/null: a thousand "connected" lines would fill an unread pipe.
+  const int port = free_tcp_port();
+  BackgroundProcess server({"sh", "-c",
+                            std::string("exec ") + PORTKIT_BINARY + " listen " +
+                                std::to_string(port) + " --mode http --json >/dev/null"});
+  int first_status = 0;
+  for (int attempt = 0; attempt < 100 && first_status != 200; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    first_status = timed_get("http://127.0.0.1:" + std::to_string(port) + "/").status;
+  }
+  ASSERT_EQ(first_status, 200);
+  const long resident_before = resident_kib(server.pid());
+  const SlowClients slow(port, 1000, "GET / HTTP/1.1\r\nHost: listen\r\n");
+  ASSERT_EQ(slow.connected(), 1000);
+  const auto got = timed_get("http://127.0.0.1:" + std::to_string(port) + "/");
+  EXPECT_EQ(got.status, 200);
+  EXPECT_LT(got.ms, 100.0);
+  EXPECT_LT(resident_kib(server.pid()) - resident_before, 32 * 1024) << "KiB";
 }
 
 TEST(ListenCli, BusyPortAndBadInput) {

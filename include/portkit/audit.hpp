@@ -36,6 +36,7 @@ struct Finding {
   Severity severity = Severity::info;
   std::string subject;  // "tcp 0.0.0.0:6379 (redis)", "docker-compose.yml service db"
   std::string detail;   // what exactly was seen
+  std::string fix;      // advice for this entry, quoting it; empty: the rule's general fix
   std::string process;  // "1234 redis-server", when known
   std::string file;     // manifest findings
   int line = 0;

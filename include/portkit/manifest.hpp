@@ -32,7 +32,8 @@ struct PublishedPort {
   std::optional<PortRange> host_ports;  // none: the engine picks a random host port
   PortRange container_ports;
   Proto proto = Proto::tcp;
-  std::string text;  // as written, for reports
+  bool sctp = false;  // valid, but outside what the audit checks (TCP and UDP)
+  std::string text;   // as written, for reports
 };
 
 // Compose short syntax "[HOST_IP:][HOST[-HOST]:]CONTAINER[-CONTAINER][/PROTO]" (pure).
@@ -94,7 +95,8 @@ Result<K8sPlan> parse_k8s(std::string_view text, const std::string& file);
 struct ListeningPort {
   Proto proto;
   std::uint16_t port;
-  std::string owner;  // "1234 nginx"
+  std::string owner;    // "1234 nginx"
+  std::string address;  // the local address it is bound to ("0.0.0.0", "::", "127.0.0.1")
 };
 std::vector<Finding> audit_compose(const std::vector<ComposePlan>& plans,
                                    const std::vector<ListeningPort>& listening,

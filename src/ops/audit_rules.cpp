@@ -62,10 +62,11 @@ constexpr std::array kRules{
               "Stop the other process (portkit who PORT) or publish another host port."},
     AuditRule{"datastore-published", Severity::high,
               "internal-only service published on all interfaces",
-              "\"3306:3306\" publishes on 0.0.0.0, and Docker's published ports bypass ufw and "
-              "firewalld rules; a hostPort opens the port on every node address.",
-              "Publish on loopback (\"127.0.0.1:3306:3306\") or do not publish: containers on "
-              "the same network reach it by service name."},
+              "A port published without a host address listens on 0.0.0.0, and Docker's "
+              "published ports bypass ufw and firewalld rules; a hostPort, a NodePort or a "
+              "LoadBalancer Service opens it on every node address.",
+              "Publish on loopback (compose: prefix the entry with \"127.0.0.1:\") or do not "
+              "publish it: containers and pods reach it by service name."},
     AuditRule{"privileged-host-port", Severity::low, "host port below 1024",
               "Ports below net.ipv4.ip_unprivileged_port_start need root or "
               "CAP_NET_BIND_SERVICE: rootless engines cannot publish them.",
@@ -81,8 +82,9 @@ constexpr std::array kRules{
               "Set targetPort to the containerPort (or its name) the pods expose."},
     AuditRule{"malformed-port", Severity::high, "malformed port entry",
               "The engine rejects the entry (or reads it differently from what was meant).",
-              "Write it as [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTO] with ports 1-65535, "
-              "quoted in YAML."},
+              "Compose: write it as [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTO] with ports "
+              "1-65535, quoted in YAML. Kubernetes: containerPort (and hostPort) 1-65535, "
+              "protocol TCP, UDP or SCTP."},
 };
 
 constexpr std::array<std::string_view, 5> kSeverityNames{"info", "low", "medium", "high",

@@ -14,7 +14,8 @@ std::vector<ListeningPort> listening_ports(const SocketListing& listing) {
     std::string owner;
     if (!row.processes.empty())
       owner = fmt::format("{} {}", row.processes.front()->pid, row.processes.front()->command);
-    ports.push_back({row.socket.proto, row.socket.local_port, std::move(owner)});
+    ports.push_back(
+        {row.socket.proto, row.socket.local_port, std::move(owner), row.socket.local.to_string()});
   }
   return ports;
 }

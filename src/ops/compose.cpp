@@ -6,6 +6,7 @@
 
 #include "manifest_yaml.hpp"
 #include "portkit/manifest.hpp"
+#include "text_util.hpp"
 
 namespace portkit {
 namespace {
@@ -108,10 +109,11 @@ void read_long_syntax(ComposePlan& plan, const std::string& file, const std::str
   if (const auto ip = entry["host_ip"]; ip && ip.IsScalar())
     port.host_ip = interpolate(ip.Scalar());
   if (const auto protocol = entry["protocol"]; protocol && protocol.IsScalar()) {
+    if (to_lower(protocol.Scalar()) == "sctp") return;  // valid; the audit checks TCP and UDP
     const auto proto = parse_proto(protocol.Scalar());
     if (!proto) {
       add_problem(plan, file, entry, owner, text,
-                  fmt::format("protocol '{}' is not tcp or udp", protocol.Scalar()));
+                  fmt::format("protocol '{}' is not tcp, udp or sctp", protocol.Scalar()));
       return;
     }
     port.proto = *proto;
@@ -126,10 +128,12 @@ Result<PublishedPort> parse_compose_port(std::string_view text) {
   port.text = std::string(text);
   std::string_view rest = text;
   if (const auto slash = rest.rfind('/'); slash != std::string_view::npos) {
-    const auto proto = parse_proto(rest.substr(slash + 1));
-    if (!proto)
-      return make_error(fmt::format("protocol '{}' is not tcp or udp", rest.substr(slash + 1)));
-    port.proto = *proto;
+    const auto name = rest.substr(slash + 1);
+    const auto proto = parse_proto(name);
+    port.sctp = to_lower(name) == "sctp";
+    if (!proto && !port.sctp)
+      return make_error(fmt::format("protocol '{}' is not tcp, udp or sctp", name));
+    if (proto) port.proto = *proto;
     rest = rest.substr(0, slash);
   }
   if (!rest.empty() && rest.front() == '[') {
@@ -171,8 +175,15 @@ namespace {
 
 Result<bool> read_services(ComposePlan& plan, const YAML::Node& root, const std::string& file) {
   if (!root.IsMap()) return make_error(file + ": a compose file is a mapping with 'services'");
+  if (root["apiVersion"] && root["kind"]) {
+    return make_error(file + ": a Kubernetes manifest, not a compose file (give it to --k8s)");
+  }
   const auto services = root["services"];
-  if (!services) return true;
+  if (!services) {
+    return make_error(file +
+                      ": not a compose file: it has no 'services' (an empty port plan "
+                      "would pass a CI gate unchecked)");
+  }
   if (!services.IsMap())
     return make_error(
         fmt::format("{}:{}: 'services' must be a mapping", file, yaml_line(services)));
@@ -203,6 +214,7 @@ Result<bool> read_services(ComposePlan& plan, const YAML::Node& root, const std:
         add_problem(plan, file, entry, owner, entry.Scalar(), parsed.error().message);
         continue;
       }
+      if (parsed->sctp) continue;  // valid; the audit checks TCP and UDP
       parsed->file = file;
       parsed->line = yaml_line(entry);
       parsed->owner = owner;
@@ -219,7 +231,9 @@ Result<ComposePlan> parse_compose(std::string_view text, const std::string& file
   auto documents = load_yaml_documents(text, file);
   if (!documents) return documents.error();
   ComposePlan plan;
-  if (documents->empty() || documents->front().IsNull()) return plan;
+  if (documents->empty() || documents->front().IsNull()) {
+    return make_error(file + ": empty: a compose file names its services");
+  }
   try {
     auto read = read_services(plan, documents->front(), file);
     if (!read) return read.error();

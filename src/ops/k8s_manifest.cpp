@@ -195,6 +195,21 @@ Result<K8sPlan> parse_k8s(std::string_view text, const std::string& file) {
   auto documents = load_yaml_documents(text, file);
   if (!documents) return documents.error();
   K8sPlan plan;
+  std::size_t objects = 0;
+  for (const auto& document : *documents) {
+    if (!document.IsMap()) continue;
+    if (document["services"] && !document["kind"]) {
+      return make_error(file +
+                        ": a compose file, not a Kubernetes manifest (give it to "
+                        "--compose)");
+    }
+    if (document["kind"]) ++objects;
+  }
+  if (objects == 0) {
+    return make_error(file +
+                      ": no Kubernetes object (a document with 'kind') in it: an empty "
+                      "port plan would pass a CI gate unchecked");
+  }
   try {
     K8sReader reader(plan, file);
     for (const auto& document : *documents) reader.read_document(document);

@@ -16,7 +16,35 @@ bool all_interfaces(std::string_view host_ip) {
 
 // Two publications clash when their host addresses can overlap: equal, or one is a wildcard.
 bool addresses_clash(std::string_view a, std::string_view b) {
-  return all_interfaces(a) || all_interfaces(b) || a == b;
+  const auto bare = [](std::string_view address) {
+    return address.size() > 1 && address.front() == '[' ? address.substr(1, address.size() - 2)
+                                                        : address;
+  };
+  return all_interfaces(a) || all_interfaces(b) || bare(a) == bare(b);
+}
+
+// The entry published on loopback instead, as the user would write it.
+std::string loopback_fix(const PublishedPort& port, bool kubernetes) {
+  if (kubernetes) {
+    return fmt::format(
+        "Drop the hostPort of {} (pods reach it through a ClusterIP Service), or "
+        "set hostIP: 127.0.0.1 on it.",
+        port.owner);
+  }
+  const auto host = port.host_ports
+                        ? fmt::format("{}:", port.host_ports->low == port.host_ports->high
+                                                 ? std::to_string(port.host_ports->low)
+                                                 : fmt::format("{}-{}", port.host_ports->low,
+                                                               port.host_ports->high))
+                        : std::string(":");
+  const auto container =
+      port.container_ports.low == port.container_ports.high
+          ? std::to_string(port.container_ports.low)
+          : fmt::format("{}-{}", port.container_ports.low, port.container_ports.high);
+  return fmt::format(
+      "Publish it on loopback (\"127.0.0.1:{}{}{}\" instead of \"{}\") or do not "
+      "publish it: containers on the same network reach it by service name.",
+      host, container, port.proto == Proto::udp ? "/udp" : "", port.text);
 }
 
 std::string range_text(PortRange range) {
@@ -49,15 +77,17 @@ const CuratedEntry* datastore_behind(const PublishedPort& port, const AuditSetti
 // The rules every published host port is held to, compose or hostPort alike.
 void audit_published(const std::vector<PublishedPort>& ports,
                      const std::vector<ListeningPort>& listening, const AuditSettings& settings,
-                     std::vector<Finding>& findings) {
+                     bool kubernetes, std::vector<Finding>& findings) {
   for (std::size_t i = 0; i < ports.size(); ++i) {
     const auto& port = ports[i];
     if (const auto* service = datastore_behind(port, settings);
         service && all_interfaces(port.host_ip)) {
-      findings.push_back(manifest_finding(
+      auto finding = manifest_finding(
           "datastore-published", Severity::high, port,
           fmt::format("{} ({}) is published on all interfaces{}", service->name, service->category,
-                      port.host_ports ? "" : " (on a random host port)")));
+                      port.host_ports ? "" : " (on a random host port)"));
+      finding.fix = loopback_fix(port, kubernetes);
+      findings.push_back(std::move(finding));
     }
     if (!port.host_ports) continue;
     const auto host = *port.host_ports;
@@ -80,6 +110,7 @@ void audit_published(const std::vector<PublishedPort>& ports,
     if (host.low == host.high) {
       for (const auto& used : listening) {
         if (used.proto != port.proto || used.port != host.low) continue;
+        if (!addresses_clash(used.address, port.host_ip)) continue;  // another address: no clash
         findings.push_back(
             manifest_finding("host-port-in-use", Severity::medium, port,
                              fmt::format("{}/{} is already listening on this host{}", host.low,
@@ -91,14 +122,23 @@ void audit_published(const std::vector<PublishedPort>& ports,
   }
 }
 
-void add_problems(const std::vector<ManifestProblem>& problems, std::vector<Finding>& findings) {
+void add_problems(const std::vector<ManifestProblem>& problems, bool kubernetes,
+                  std::vector<Finding>& findings) {
   for (const auto& problem : problems) {
-    findings.push_back({.rule = find_audit_rule("malformed-port"),
-                        .severity = Severity::high,
-                        .subject = fmt::format("{} \"{}\"", problem.owner, problem.text),
-                        .detail = problem.message,
-                        .file = problem.file,
-                        .line = problem.line});
+    findings.push_back(
+        {.rule = find_audit_rule("malformed-port"),
+         .severity = Severity::high,
+         .subject = fmt::format("{} \"{}\"", problem.owner, problem.text),
+         .detail = problem.message,
+         .fix = kubernetes
+                    ? fmt::format("Fix {}'s entry {}: containerPort (and hostPort) 1-65535, "
+                                  "protocol TCP, UDP or SCTP.",
+                                  problem.owner, problem.text)
+                    : fmt::format("Fix \"{}\": [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTO] with "
+                                  "ports 1-65535, quoted in YAML (\"8080:80\").",
+                                  problem.text),
+         .file = problem.file,
+         .line = problem.line});
   }
 }
 
@@ -143,10 +183,15 @@ void audit_services(const std::vector<K8sPlan>& plans, const AuditSettings& sett
           if (!service_entry || !is_datastore(*service_entry))
             service_entry = audited_service(*port.port, port.proto, settings.map);
           if (service_entry && is_datastore(*service_entry)) {
-            findings.push_back(finding(
+            auto exposed = finding(
                 "datastore-published", Severity::high,
                 fmt::format("{} ({}) is reachable on every node address through a {} Service",
-                            service_entry->name, service_entry->category, service.type)));
+                            service_entry->name, service_entry->category, service.type));
+            exposed.fix = fmt::format(
+                "Make Service/{} type ClusterIP (reachable inside the cluster only), or limit who "
+                "reaches it (loadBalancerSourceRanges, a NetworkPolicy).",
+                service.name);
+            findings.push_back(std::move(exposed));
           }
         }
         if (selected.empty()) continue;  // the pods are elsewhere: nothing to compare with
@@ -190,9 +235,9 @@ std::vector<Finding> audit_compose(const std::vector<ComposePlan>& plans,
   std::vector<PublishedPort> ports;
   for (const auto& plan : plans) {
     ports.insert(ports.end(), plan.ports.begin(), plan.ports.end());
-    add_problems(plan.problems, findings);
+    add_problems(plan.problems, false, findings);
   }
-  audit_published(ports, listening, settings, findings);
+  audit_published(ports, listening, settings, false, findings);
   return findings;
 }
 
@@ -202,7 +247,7 @@ std::vector<Finding> audit_k8s(const std::vector<K8sPlan>& plans,
   std::vector<Finding> findings;
   std::vector<PublishedPort> host_ports;
   for (const auto& plan : plans) {
-    add_problems(plan.problems, findings);
+    add_problems(plan.problems, true, findings);
     for (const auto& workload : plan.workloads) {
       for (const auto& port : workload.ports) {
         if (!port.host_port) continue;
@@ -219,7 +264,7 @@ std::vector<Finding> audit_k8s(const std::vector<K8sPlan>& plans,
       }
     }
   }
-  audit_published(host_ports, listening, settings, findings);
+  audit_published(host_ports, listening, settings, true, findings);
   audit_services(plans, settings, findings);
   return findings;
 }

@@ -68,7 +68,7 @@ std::string render_audit(std::span<const Finding> findings, Style style) {
     if (!finding.file.empty()) out += fmt::format("      at {}:{}\n", finding.file, finding.line);
     if (!finding.process.empty()) out += fmt::format("      process: {}\n", finding.process);
     out += fmt::format("      why: {}\n", finding.rule->why);
-    out += fmt::format("      fix: {}\n", finding.rule->fix);
+    out += fmt::format("      fix: {}\n", finding.fix.empty() ? finding.rule->fix : finding.fix);
   }
   std::string summary;
   for (int severity = 4; severity >= 0; --severity) {
@@ -89,11 +89,13 @@ nlohmann::json audit_json(std::span<const Finding> findings, Severity fail_on) {
     counts[std::string(severity_name(static_cast<Severity>(severity)))] = 0;
   bool failing = false;
   for (const auto& finding : findings) {
-    nlohmann::json item{
-        {"rule", finding.rule->id},     {"severity", severity_name(finding.severity)},
-        {"title", finding.rule->title}, {"subject", finding.subject},
-        {"detail", finding.detail},     {"why", finding.rule->why},
-        {"fix", finding.rule->fix}};
+    nlohmann::json item{{"rule", finding.rule->id},
+                        {"severity", severity_name(finding.severity)},
+                        {"title", finding.rule->title},
+                        {"subject", finding.subject},
+                        {"detail", finding.detail},
+                        {"why", finding.rule->why},
+                        {"fix", finding.fix.empty() ? finding.rule->fix : finding.fix}};
     if (finding.port) item["port"] = *finding.port;
     if (!finding.process.empty()) item["process"] = finding.process;
     if (!finding.file.empty()) {

@@ -149,7 +149,80 @@ TEST(ComposeFile, NotYamlIsAnErrorWithALine) {
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.error().message.rfind("bad.yml:", 0), 0u) << plan.error().message;
   EXPECT_FALSE(parse_compose("- a\n- b\n", "list.yml").ok());
-  EXPECT_TRUE(parse_compose("", "empty.yml").ok());
+}
+
+// A file of the wrong kind, or an empty one, must not pass a CI gate as "no findings".
+TEST(ManifestKind, WrongOrEmptyDocumentsAreErrorsNamingTheFile) {
+  const std::string k8s = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n";
+  const std::string compose = "services:\n  web:\n    ports: [\"8080:80\"]\n";
+  for (const auto& [text, kind, expected] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {k8s, "compose", "a Kubernetes manifest, not a compose file (give it to --k8s)"},
+           {compose, "k8s", "a compose file, not a Kubernetes manifest (give it to --compose)"},
+           {"", "compose", "empty"},
+           {"", "k8s", "no Kubernetes object"},
+           {"# only a comment\n", "k8s", "no Kubernetes object"},
+           {"version: '3'\n", "compose", "no 'services'"}}) {
+    const auto error = kind == "compose" ? parse_compose(text, "f.yml").error().message
+                                         : parse_k8s(text, "f.yml").error().message;
+    EXPECT_EQ(error.rfind("f.yml: ", 0), 0u) << error;
+    EXPECT_NE(error.find(expected), std::string::npos) << error;
+  }
+  EXPECT_TRUE(parse_compose("services: {}\n", "f.yml").ok()) << "no services is a valid plan";
+}
+
+// Compose accepts SCTP ("80/sctp"); the audit checks TCP and UDP, so such entries are skipped.
+TEST(ComposePort, SctpIsValidAndLeftOutOfTheAudit) {
+  const auto port = parse_compose_port("9000:80/sctp");
+  ASSERT_TRUE(port.ok()) << port.error().message;
+  EXPECT_TRUE(port->sctp);
+  const auto plan = parse_compose("services:\n  a:\n    ports: [\"80/sctp\", \"81\"]\n", "f.yml");
+  ASSERT_TRUE(plan.ok());
+  EXPECT_TRUE(plan->problems.empty());
+  ASSERT_EQ(plan->ports.size(), 1u);
+  EXPECT_EQ(plan->ports[0].container_ports.low, 81);
+}
+
+// A listener bound to one address does not clash with a publication on another; a wildcard on
+// either side does.
+TEST(ComposeAudit, HostPortInUseComparesAddresses) {
+  const auto plan =
+      parse_compose("services:\n  db:\n    ports: [\"127.0.0.1:15432:5432\"]\n", "f.yml");
+  ASSERT_TRUE(plan.ok());
+  const auto clash = [&](const std::string& address) {
+    return !audit_compose({*plan}, {{Proto::tcp, 15432, "1 postgres", address}}, {}).empty();
+  };
+  EXPECT_FALSE(clash("127.0.0.2"));
+  EXPECT_FALSE(clash("192.0.2.1"));
+  EXPECT_TRUE(clash("127.0.0.1"));
+  EXPECT_TRUE(clash("0.0.0.0"));
+  EXPECT_TRUE(clash("::"));
+}
+
+// Advice quotes the entry that was found, in the syntax of its own file.
+TEST(ManifestAudit, AdviceQuotesTheEntryFound) {
+  const auto compose = parse_compose(
+      "services:\n  cache:\n    ports: [\"6380:6379\"]\n  q:\n    ports: [\"5672\"]\n", "f.yml");
+  ASSERT_TRUE(compose.ok());
+  const auto findings = audit_compose({*compose}, {}, {});
+  ASSERT_EQ(findings.size(), 2u);
+  EXPECT_NE(findings[0].fix.find("\"127.0.0.1:6380:6379\" instead of \"6380:6379\""),
+            std::string::npos)
+      << findings[0].fix;
+  EXPECT_NE(findings[1].fix.find("\"127.0.0.1::5672\""), std::string::npos) << findings[1].fix;
+  EXPECT_EQ(findings[0].fix.find("3306"), std::string::npos);
+  const auto k8s = parse_k8s(
+      "kind: Service\nmetadata: {name: redis}\nspec:\n  type: LoadBalancer\n  ports: [{port: "
+      "6379}]\n---\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{ports: "
+      "[{containerPort: 0}]}]\n",
+      "k.yml");
+  ASSERT_TRUE(k8s.ok()) << k8s.error().message;
+  const auto k8s_findings = audit_k8s({*k8s}, {}, {});
+  ASSERT_EQ(k8s_findings.size(), 2u);
+  for (const auto& finding : k8s_findings) {
+    EXPECT_EQ(finding.fix.find("HOST_PORT"), std::string::npos) << "compose syntax in k8s advice";
+    EXPECT_FALSE(finding.fix.empty());
+  }
 }
 
 TEST(K8sManifest, ServicesAndWorkloads) {
@@ -314,7 +387,6 @@ TEST(YamlStream, SplitsAtDocumentMarkersKeepingLines) {
   EXPECT_TRUE(split_yaml_documents("\n# only a comment\n").empty());
 }
 
-// yaml-cpp 0.7's LoadAll never returns on these: each must end, as a result or an error.
 // yaml-cpp 0.7's LoadAll never returns on these: each must end, and a document it cannot
 // read is an error naming its line, not an empty file.
 TEST(YamlStream, StreamsThatHangYamlCppLoadAllAreErrors) {
@@ -325,9 +397,13 @@ TEST(YamlStream, StreamsThatHangYamlCppLoadAllAreErrors) {
   const auto bad = parse_k8s("kind: Service\n---\n# note\n,\n", "second.yaml");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().message, "second.yaml:2: not valid YAML: the document cannot be read");
-  // Null written any way is still an empty document, and the documents after it are read.
-  for (const std::string empty : {"", "# only\n", "~", "null", "--- # none\n", "---\n...\n"})
-    EXPECT_TRUE(parse_compose(empty, "empty.yml").ok()) << empty;
+  // Null written any way is an empty document (an error of its own: an empty plan must not pass
+  // a gate, and it is not "invalid YAML"), and the documents after it are read.
+  for (const std::string empty : {"", "# only\n", "~", "null", "--- # none\n", "---\n...\n"}) {
+    const auto plan = parse_compose(empty, "empty.yml");
+    ASSERT_FALSE(plan.ok()) << empty;
+    EXPECT_EQ(plan.error().message, "empty.yml: empty: a compose file names its services") << empty;
+  }
   const auto plan = parse_k8s(
       "~\n---\nkind: Service\nspec: {type: NodePort, ports: [{port: 80, nodePort: 40000}]}\n",
       "after.yaml");

@@ -36,6 +36,29 @@ std::string failing_command(const CLI::App& app) {
   return name;
 }
 
+// Rewrites that CLI11 cannot express, made before it parses, to the command's own words only:
+// `scan` takes nmap's spellings (-oX, -oG, -iL would read as "-o" "X"), and `wait ... -- CMD`
+// keeps everything after "--" as the command to exec, untouched. False: "--" with nothing after.
+bool prepare_arguments(std::vector<std::string>& args, GlobalOptions& globals) {
+  auto command = args.begin();
+  while (command != args.end() && command->rfind("-", 0) == 0) {
+    command += (*command == "--color" && command + 1 != args.end()) ? 2 : 1;  // global options
+  }
+  if (command == args.end()) return true;
+  const auto separator = std::find(command, args.end(), "--");
+  if (*command == "scan") {
+    for (auto arg = command; arg != separator; ++arg) {
+      if (*arg == "-oX" || *arg == "-oG" || *arg == "-iL") *arg = "-" + *arg;
+    }
+  }
+  if (*command == "wait" && separator != args.end()) {
+    globals.trailing_command.assign(separator + 1, args.end());
+    if (globals.trailing_command.empty()) return false;
+    args.erase(separator, args.end());
+  }
+  return true;
+}
+
 int run(int argc, char** argv) {
   CLI::App app(kDescription, "portkit");
   app.set_version_flag("--version", "portkit " PORTKIT_VERSION);
@@ -88,27 +111,11 @@ int run(int argc, char** argv) {
     if (!known || name == named) commands.push_back(factory(app, globals));
   }
 
-  // `wait ENDPOINT... -- CMD ARGS`: what follows `--` is a command to exec, not endpoints.
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const auto& arg : args) {
     globals.command_line += (globals.command_line.empty() ? "portkit " : " ") + arg;
   }
-  // nmap's spellings, which CLI11 would read as a short option with a value ("-o" "X").
-  for (auto& arg : args) {
-    if (arg == "-oX" || arg == "-oG" || arg == "-iL") arg = "-" + arg;
-  }
-  auto wait_at = args.begin();
-  while (wait_at != args.end() && wait_at->rfind("-", 0) == 0) {
-    wait_at += (*wait_at == "--color" && wait_at + 1 != args.end()) ? 2 : 1;  // global options
-  }
-  if (wait_at != args.end() && *wait_at == "wait") {
-    const auto separator = std::find(wait_at, args.end(), "--");
-    if (separator != args.end()) {
-      globals.trailing_command.assign(separator + 1, args.end());
-      if (globals.trailing_command.empty()) return fail("wait", "no command after '--'");
-      args.erase(separator, args.end());
-    }
-  }
+  if (!prepare_arguments(args, globals)) return fail("wait", "no command after '--'");
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
 
   try {

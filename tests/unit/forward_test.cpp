@@ -114,7 +114,9 @@ TEST(ForwardConfig, ErrorsNameFileLineAndKey) {
       {"drain = \"soon\"\n", "rules.toml:1: drain"},
       {"max_conns = -1\n", "max_conns"},
       {"[[rule]]\nlisten = 80\ntarget = \"a:1,b:1\"\n", "one target per string"},
-      {"# ok\nlisten = 127.0.\xd0\xad\n", "rules.toml:2: non-ASCII byte"},
+      {"# ok\nlisten = 127.0.\xd0\xad\n", "rules.toml:2: non-ASCII character outside a string"},
+      {"# \xff\n", "rules.toml:1: malformed UTF-8"},
+      {"name = \"\xe6\x95\xb0\n", "rules.toml:1:"},  // unterminated: toml++ says so
       {"\n  [++a:\n", "rules.toml:2: malformed table header"},
   };
   for (const auto& [text, needle] : cases) {
@@ -122,6 +124,16 @@ TEST(ForwardConfig, ErrorsNameFileLineAndKey) {
     ASSERT_FALSE(config.ok()) << text;
     EXPECT_NE(config.error().message.find(needle), std::string::npos) << config.error().message;
   }
+}
+
+// TOML is UTF-8: comments and strings may hold any of it.
+TEST(ForwardConfig, Utf8InCommentsAndStringsIsRead) {
+  const auto config = parse_forward_config(
+      "# \xe6\x95\xb0\xe6\x8d\xae\xe5\xba\x93 \xe2\x80\x94 caf\xc3\xa9\n[[rule]]  # na\xc3\xafve\n"
+      "listen = 18080\ntarget = \"127.0.0.1:18081\"  # \xf0\x9f\x9a\x80\n",
+      "rules.toml", {});
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->rules.size(), 1u);
 }
 
 TEST(ProxyHeader, VersionOneIsOneLine) {

@@ -18,10 +18,12 @@ int run_lookup(const LookupFlags& flags, const GlobalOptions& globals) {
   const auto host = read_host_port_config();
   const LookupOptions options{.include_registry = flags.all};
   std::vector<LookupAnswer> answers;
-  for (const auto& query : flags.queries) {
-    auto answer = lookup(query, host, options);
-    if (!answer) return fail("lookup", answer.error().message);
-    answers.push_back(std::move(answer).value());
+  for (const auto& argument : flags.queries) {
+    for (const auto& query : expand_lookup_query(argument)) {
+      auto answer = lookup(query, host, options);
+      if (!answer) return fail("lookup", answer.error().message);
+      answers.push_back(std::move(answer).value());
+    }
   }
   bool all_found = true;
   std::string out;
@@ -47,8 +49,9 @@ Command make_lookup_command(CLI::App& parent, const GlobalOptions& globals) {
   auto flags = std::make_shared<LookupFlags>();
   auto* app = parent.add_subcommand("lookup", "what a port, range, service name or keyword means");
   app->add_option("query", flags->queries,
-                  "port (22), port/transport (53/udp), range (6881-6889), name or alias "
-                  "(postgres), keyword (database), or icmp")
+                  "port (22), port/transport (53/udp), range (6881-6889), pair (20/21), "
+                  "endpoint (10.0.0.5:8080/tcp), name or alias (postgres, \"HTTP Alt\"), "
+                  "keywords (database, \"active directory\"), or icmp")
       ->required();
   app->add_flag("--all", flags->all, "also show the IANA registry where a curated entry speaks");
   app->add_flag("--json", flags->json, "one JSON document: {\"results\": [...]}");

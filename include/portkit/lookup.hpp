@@ -45,6 +45,10 @@ struct LookupOptions {
 
 // Bad syntax (a port out of range, a reversed range, an unknown suffix) is an Error;
 // an unknown but well-formed query is an answer with found() == false.
+// The queries one argument stands for: "20/21" is the ports 20 and 21 (as port lists write
+// them), "192.168.1.100:8080/TCP" is 8080/tcp; anything else is itself.
+std::vector<std::string> expand_lookup_query(std::string_view query);
+
 Result<LookupAnswer> lookup(std::string_view query, const HostPortConfig& host,
                             const LookupOptions& options);
 

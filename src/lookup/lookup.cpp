@@ -24,6 +24,11 @@ void answer_ports(LookupAnswer& answer, PortRange ports, const HostPortConfig& h
   answer.kind = ports.low == ports.high ? QueryKind::port : QueryKind::range;
   answer.facts = port_facts(ports, host);
   answer.curated = registry::curated_in_range(ports, answer.protocols);
+  if (answer.kind == QueryKind::range) {  // "20-21" lists 20 first, whatever their ranks
+    std::stable_sort(
+        answer.curated.begin(), answer.curated.end(),
+        [](const CuratedEntry* a, const CuratedEntry* b) { return a->ports.low < b->ports.low; });
+  }
   // The registry speaks unless a curated entry already names this very port; a covering
   // range such as NodePort still leaves room for the port's own registration.
   const bool curated_names_it = answer.kind == QueryKind::port
@@ -55,6 +60,13 @@ void answer_text(LookupAnswer& answer, std::string_view text, const HostPortConf
     }
   };
   keep(registry::curated_by_name(text), answer.curated);
+  // "HTTP Alt" names http-alt: words are joined as names are.
+  std::string hyphenated(text);
+  std::replace(hyphenated.begin(), hyphenated.end(), ' ', '-');
+  if (answer.curated.empty() && hyphenated != text) {
+    keep(registry::curated_by_name(hyphenated), answer.curated);
+    if (answer.curated.empty()) keep(registry::iana_by_name(hyphenated), answer.iana);
+  }
   if (answer.curated.empty() && answer.protocols != kAnyProto) {
     // "snmp-trap/tcp": the name is known, just not for that transport. Say what it is
     // rather than falling through to a keyword search that finds unrelated entries.
@@ -71,7 +83,7 @@ void answer_text(LookupAnswer& answer, std::string_view text, const HostPortConf
       return;
     }
   }
-  if (options.include_registry || answer.curated.empty()) {
+  if ((options.include_registry || answer.curated.empty()) && answer.iana.empty()) {
     keep(registry::iana_by_name(text), answer.iana);
   }
   if (answer.found()) {
@@ -122,6 +134,30 @@ PortFacts port_facts(PortRange ports, const HostPortConfig& host) {
   return facts;
 }
 
+std::vector<std::string> expand_lookup_query(std::string_view query) {
+  const auto text = trim_spaces(query);
+  const auto is_number = [](std::string_view part) {
+    return !part.empty() && part.size() <= 5 &&
+           std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  // "20/21", "161/162": two ports, as port lists write them.
+  if (const auto slash = text.find('/'); slash != std::string_view::npos &&
+                                         is_number(text.substr(0, slash)) &&
+                                         is_number(text.substr(slash + 1))) {
+    return {std::string(text.substr(0, slash)), std::string(text.substr(slash + 1))};
+  }
+  // "192.168.1.100:8080/TCP", "[::1]:443": the port (and transport) of an endpoint.
+  if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
+    const auto port_text = text.substr(colon + 1, text.find('/', colon) - colon - 1);
+    if (const auto endpoint = parse_endpoint(text); endpoint && is_number(port_text)) {
+      auto port = std::to_string(endpoint->port);
+      if (endpoint->proto_given) port += endpoint->proto == Proto::udp ? "/udp" : "/tcp";
+      return {port};
+    }
+  }
+  return {std::string(text)};
+}
+
 Result<LookupAnswer> lookup(std::string_view query, const HostPortConfig& host,
                             const LookupOptions& options) {
   const auto text = trim_spaces(query);
@@ -145,10 +181,11 @@ Result<LookupAnswer> lookup(std::string_view query, const HostPortConfig& host,
     if (body.empty())
       return make_error("missing port or name before '/' in " + single_quoted(text));
   }
-  const bool has_letter = std::any_of(body.begin(), body.end(), [](char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) != 0;
-  });
-  if (!has_letter) {  // "3com-tsmux" starts with a digit yet is a name
+  // Digits and a dash are a port or range; anything else is text ("3com-tsmux" starts with a
+  // digit yet is a name, "数据库" is a word), searched for and answered "nothing known" at worst.
+  const bool numeric = std::all_of(body.begin(), body.end(),
+                                   [](char c) { return (c >= '0' && c <= '9') || c == '-'; });
+  if (numeric) {
     auto spec = parse_port_spec(body, {.allow_zero = true});
     if (!spec) return spec.error();
     answer_ports(answer, spec->items.front().ports, host, options);

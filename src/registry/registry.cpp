@@ -97,6 +97,26 @@ bool has_word(std::string_view text, std::string_view word) {
   return false;
 }
 
+// The words of a query, split at spaces ("HTTP Alt", "active directory").
+std::vector<std::string_view> split_words(std::string_view text) {
+  std::vector<std::string_view> words;
+  while (!text.empty()) {
+    const auto start = text.find_first_not_of(" \t");
+    if (start == std::string_view::npos) break;
+    text.remove_prefix(start);
+    const auto end = text.find_first_of(" \t");
+    words.push_back(text.substr(0, end));
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end);
+  }
+  return words;
+}
+
+// Every word appears in `text` as a whole word.
+bool has_words(std::string_view text, const std::vector<std::string_view>& words) {
+  return !words.empty() && std::all_of(words.begin(), words.end(),
+                                       [&](std::string_view word) { return has_word(text, word); });
+}
+
 // "databases" finds the category "database".
 bool category_matches(std::string_view category, std::string_view keyword) {
   if (iequals(category, keyword)) return true;
@@ -201,17 +221,27 @@ std::vector<const CuratedEntry*> curated_by_category(std::string_view category) 
 }
 
 std::vector<const CuratedEntry*> curated_by_keyword(std::string_view keyword) {
+  const auto words = split_words(keyword);
+  // Entries whose description holds every word first, then those whose DevOps note does
+  // ("active directory" is what LDAP and Kerberos serve, said in their notes).
   std::vector<const CuratedEntry*> found;
+  std::vector<const CuratedEntry*> in_notes;
   for (const auto& entry : curated()) {
-    if (has_word(entry.description, keyword)) found.push_back(&entry);
+    if (has_words(entry.description, words)) {
+      found.push_back(&entry);
+    } else if (has_words(entry.devops_note, words)) {
+      in_notes.push_back(&entry);
+    }
   }
+  found.insert(found.end(), in_notes.begin(), in_notes.end());
   return found;
 }
 
 std::vector<IanaEntry> iana_by_keyword(std::string_view keyword) {
+  const auto words = split_words(keyword);
   std::vector<IanaEntry> found;
   for (std::size_t i = 0; i < data::kIanaCount; ++i) {
-    if (has_word(data::text(data::kIana[i].description), keyword)) found.push_back(iana_entry(i));
+    if (has_words(data::text(data::kIana[i].description), words)) found.push_back(iana_entry(i));
   }
   return found;
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "portkit/output/knowledge.hpp"
 
 namespace portkit {
@@ -129,6 +131,55 @@ TEST(LookupJson, SharedFieldNames) {
   const auto range = lookup_json(ask("6881-6889"));
   EXPECT_EQ(range["entries"][0]["port_low"], 6881);
   EXPECT_EQ(range["entries"][0]["port_high"], 6889);
+}
+
+}  // namespace
+}  // namespace portkit
+
+namespace portkit {
+namespace {
+
+// The questions a reader of the seed port lists asks, as they write them.
+TEST(LookupSeedQuestions, PairsAndEndpointsExpandToTheirPorts) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases{
+      {"20/21", {"20", "21"}},
+      {"161/162", {"161", "162"}},
+      {"192.168.1.100:8080/TCP", {"8080/tcp"}},
+      {"[::1]:443", {"443"}},
+      {"db:5432/udp", {"5432/udp"}},
+      {"53/udp", {"53/udp"}},
+      {"HTTP Alt", {"HTTP Alt"}},
+      {"2001:db8::1", {"2001:db8::1"}}};
+  for (const auto& [query, expected] : cases) {
+    EXPECT_EQ(expand_lookup_query(query), expected) << query;
+  }
+}
+
+TEST(LookupSeedQuestions, WordsNamesAndKeywords) {
+  const auto first_port = [](const LookupAnswer& answer) {
+    return answer.curated.empty() ? 0 : answer.curated.front()->ports.low;
+  };
+  EXPECT_EQ(first_port(ask("HTTP Alt")), 8080);
+  std::set<int> webdav, directory;
+  for (const auto* entry : ask("webdav").curated) webdav.insert(entry->ports.low);
+  for (const auto* entry : ask("active directory").curated) directory.insert(entry->ports.low);
+  EXPECT_EQ(webdav, (std::set<int>{80, 443}));
+  EXPECT_TRUE(directory.count(389) && directory.count(88) && directory.count(3268));
+  const auto range = ask("20-21");
+  ASSERT_EQ(range.curated.size(), 2u);
+  EXPECT_EQ(range.curated[0]->ports.low, 20) << "a range lists its ports in order";
+}
+
+// Any text that is not a number is a query: unknown words are "not found", never bad input.
+TEST(LookupSeedQuestions, TextThatIsNotAPortIsAQuery) {
+  for (const std::string text : {"\xe6\x95\xb0\xe6\x8d\xae\xe5\xba\x93", "caf\xc3\xa9", "x y z"}) {
+    const auto answer = lookup(text, test_host(), {});
+    ASSERT_TRUE(answer.ok()) << text;
+    EXPECT_FALSE(answer->found());
+    EXPECT_EQ(answer->query, text);
+  }
+  EXPECT_FALSE(lookup("70000", test_host(), {}).ok());
+  EXPECT_FALSE(lookup("5-", test_host(), {}).ok());
 }
 
 }  // namespace

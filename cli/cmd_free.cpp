@@ -98,8 +98,7 @@ Command make_free_command(CLI::App& parent, const GlobalOptions& /*globals*/) {
               }
             }
             if (found->ports.size() < query->count) {
-              fmt::print(stderr, "portkit: free: found {} of {} free ports\n", found->ports.size(),
-                         query->count);
+              fmt::print(stderr, "portkit: free: {}\n", describe_shortfall(*found, query->count));
               return kExitNegative;
             }
             return kExitOk;

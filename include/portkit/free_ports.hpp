@@ -51,11 +51,20 @@ struct FreeQuery {
   std::optional<IpAddress> address;  // bind here; default: every address, both families
 };
 
+// Ports of the asked ranges that were not tried, and why.
+struct FreeExclusions {
+  std::size_t known_services = 0;             // curated ports (--include-known offers them)
+  std::vector<std::uint16_t> known_examples;  // the first few, to name in a message
+  std::size_t reserved = 0;                   // net.ipv4.ip_local_reserved_ports
+  std::size_t ephemeral = 0;                  // this host's ephemeral range
+};
+
 // Pure: the ports to try, in the order to try them. Reserved ports
 // (net.ipv4.ip_local_reserved_ports) are always left out; the ephemeral range only when no
 // range was given.
 std::vector<std::uint16_t> free_port_candidates(const FreeQuery& query, const HostPortConfig& host,
-                                                std::mt19937_64& random);
+                                                std::mt19937_64& random,
+                                                FreeExclusions* left_out = nullptr);
 
 struct FreePort {
   std::uint16_t port = 0;
@@ -65,7 +74,12 @@ struct FreePort {
 struct FreeResult {
   std::vector<FreePort> ports;
   std::size_t tried = 0;
+  FreeExclusions left_out;
 };
+
+// Why fewer ports than asked were found, for the one-line message: "found 0 of 1 free ports
+// (5432 left out as a known service: --include-known offers it)".
+std::string describe_shortfall(const FreeResult& result, std::size_t wanted);
 
 // Binds each candidate (TCP and/or UDP, no SO_REUSEADDR so any use of the port conflicts)
 // until `count` are found. With `hold`, the sockets stay bound in the result.

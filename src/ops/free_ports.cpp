@@ -1,5 +1,7 @@
 #include "portkit/free_ports.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,7 +20,9 @@ void SocketHolder::close_all() {
 }
 
 std::vector<std::uint16_t> free_port_candidates(const FreeQuery& query, const HostPortConfig& host,
-                                                std::mt19937_64& random) {
+                                                std::mt19937_64& random, FreeExclusions* left_out) {
+  FreeExclusions ignored;
+  auto& excluded = left_out != nullptr ? *left_out : ignored;
   const bool default_range = query.ranges.empty();
   // Asked for ports near one inside the ephemeral range, the user has chosen that region.
   const bool skip_ephemeral = default_range && !(query.near && host.in_ephemeral(*query.near));
@@ -42,10 +46,16 @@ std::vector<std::uint16_t> free_port_candidates(const FreeQuery& query, const Ho
       const auto p = static_cast<std::uint16_t>(port);
       if (seen[p]) continue;
       seen[p] = true;
-      if (host.is_reserved(p)) continue;
-      if (skip_ephemeral && host.in_ephemeral(p)) continue;
-      if (known[p]) continue;
-      ports.push_back(p);
+      if (host.is_reserved(p)) {
+        ++excluded.reserved;
+      } else if (skip_ephemeral && host.in_ephemeral(p)) {
+        ++excluded.ephemeral;
+      } else if (known[p]) {
+        if (excluded.known_examples.size() < 3) excluded.known_examples.push_back(p);
+        ++excluded.known_services;
+      } else {
+        ports.push_back(p);
+      }
     }
   }
   if (query.near) {
@@ -122,7 +132,7 @@ Result<FreeResult> find_free_ports(const FreeQuery& query, const HostPortConfig&
   std::mt19937_64 random(seed());
   FreeResult result;
   const bool has_v6 = ipv6_available();
-  for (const auto port : free_port_candidates(query, host, random)) {
+  for (const auto port : free_port_candidates(query, host, random, &result.left_out)) {
     if (result.ports.size() >= query.count) break;
     ++result.tried;
     FreePort found{port, {}};
@@ -149,6 +159,40 @@ Result<FreeResult> find_free_ports(const FreeQuery& query, const HostPortConfig&
     result.ports.push_back(std::move(found));
   }
   return result;
+}
+
+std::string describe_shortfall(const FreeResult& result, std::size_t wanted) {
+  std::vector<std::string> reasons;
+  const auto in_use = result.tried - result.ports.size();
+  if (in_use > 0) reasons.push_back(fmt::format("{} in use", in_use));
+  const auto& left_out = result.left_out;
+  if (left_out.known_services > 0) {
+    std::string examples;
+    for (const auto port : left_out.known_examples) {
+      examples += fmt::format("{}{} ({})", examples.empty() ? "" : ", ", port,
+                              registry::service_name(port, Proto::tcp).empty()
+                                  ? registry::service_name(port, Proto::udp)
+                                  : registry::service_name(port, Proto::tcp));
+    }
+    if (left_out.known_services > left_out.known_examples.size()) examples += ", ...";
+    reasons.push_back(
+        left_out.known_services == 1
+            ? fmt::format("{} left out as a known service: --include-known offers it", examples)
+            : fmt::format("{} ports of known services left out, {}: --include-known "
+                          "offers them",
+                          left_out.known_services, examples));
+  }
+  if (left_out.reserved > 0) {
+    reasons.push_back(
+        fmt::format("{} reserved (net.ipv4.ip_local_reserved_ports)", left_out.reserved));
+  }
+  if (left_out.ephemeral > 0) {
+    reasons.push_back(
+        fmt::format("{} in the ephemeral range (give --range to search it)", left_out.ephemeral));
+  }
+  std::string text = fmt::format("found {} of {} free ports", result.ports.size(), wanted);
+  if (!reasons.empty()) text += " (" + fmt::format("{}", fmt::join(reasons, "; ")) + ")";
+  return text;
 }
 
 }  // namespace portkit

@@ -65,6 +65,23 @@ TEST(FreeCandidates, KnownServicePortsAreSkippedOnlyWhenAsked) {
             (std::vector<std::uint16_t>{6379, 6380}));
 }
 
+// A port left out is said, with the reason: "found 0 of 1" alone left the user guessing.
+TEST(FreeCandidates, PortsLeftOutAreCountedAndNamed) {
+  std::mt19937_64 random(1);
+  FreeQuery query;
+  query.ranges = {{5432, 5432}};
+  FreeExclusions left_out;
+  EXPECT_TRUE(free_port_candidates(query, free_host(), random, &left_out).empty());
+  EXPECT_EQ(left_out.known_services, 1u);
+  EXPECT_EQ(left_out.known_examples, std::vector<std::uint16_t>{5432});
+  FreeResult result;
+  result.left_out = left_out;
+  const auto message = describe_shortfall(result, 1);
+  EXPECT_EQ(message,
+            "found 0 of 1 free ports (5432 (postgresql) left out as a known service: "
+            "--include-known offers it)");
+}
+
 TEST(FreeCandidates, UdpOnlyQueryKeepsPortsKnownOnlyForTcp) {
   std::mt19937_64 random(1);
   FreeQuery query;

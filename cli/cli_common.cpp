@@ -12,11 +12,13 @@
 
 namespace portkit::cli {
 
+// An error line stays one line of text whatever it quotes: control bytes from a binary file or
+// an argument are shown as \xNN, never sent to the terminal.
 int fail(std::string_view command, std::string_view message, int code) {
   if (command.empty()) {
-    fmt::print(stderr, "portkit: {}\n", message);
+    fmt::print(stderr, "portkit: {}\n", printable(message));
   } else {
-    fmt::print(stderr, "portkit: {}: {}\n", command, message);
+    fmt::print(stderr, "portkit: {}: {}\n", command, printable(message));
   }
   return code;
 }

@@ -34,6 +34,17 @@ struct Command {
 
 using CommandFactory = Command (*)(CLI::App& parent, const GlobalOptions& globals);
 
+// Validators for values CLI11 would take silently: an empty string, or "-1" for an unsigned
+// number (read as 18446744073709551615).
+inline const CLI::Validator kNonEmpty(
+    [](const std::string& value) { return value.empty() ? std::string("must not be empty") : ""; },
+    "", "non-empty");
+inline const CLI::Validator kNotNegative(
+    [](const std::string& value) {
+      return !value.empty() && value.front() == '-' ? std::string("must not be negative") : "";
+    },
+    "", "not negative");
+
 // "portkit: <command>: <message>" on stderr; returns the exit code to use.
 int fail(std::string_view command, std::string_view message, int code = kExitUsage);
 

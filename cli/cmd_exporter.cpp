@@ -3,6 +3,8 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -31,6 +33,13 @@ struct ExporterFlags {
 Result<ExporterOptions> exporter_options(const ExporterFlags& flags) {
   ExporterOptions options;
   // Port 0 (the kernel picks one, reported at start) is not a valid endpoint elsewhere.
+  if (!flags.listen.empty() && std::all_of(flags.listen.begin(), flags.listen.end(),
+                                           [](char c) { return std::isdigit(c); })) {
+    return make_error(
+        fmt::format("--listen: '{0}' has no address: write 127.0.0.1:{0} (this "
+                    "host only) or 0.0.0.0:{0} (every interface)",
+                    flags.listen));
+  }
   const bool any_port = flags.listen.size() > 2 && flags.listen.ends_with(":0");
   auto listen = parse_endpoint(any_port ? flags.listen.substr(0, flags.listen.size() - 1) + "1"
                                         : flags.listen);
@@ -121,6 +130,7 @@ Command make_exporter_command(CLI::App& parent, const GlobalOptions& /*globals*/
       ->capture_default_str();
   app->add_option("--max-destinations", flags->max_destinations,
                   "busiest destinations in the ephemeral-port metrics")
+      ->check(kNotNegative)
       ->capture_default_str();
   app->add_option("--map", flags->map, "audit: treat PORT as SERVICE, e.g. 16379=redis");
   app->add_option("--ignore", flags->ignore, "audit: silence a rule by id");

@@ -267,7 +267,8 @@ Command make_forward_command(CLI::App& parent, const GlobalOptions&) {
       ->delimiter(',');
   app->add_option("--deny", flags->deny, "refuse these sources (repeatable)")->delimiter(',');
   app->add_option("--max-conns", flags->max_conns,
-                  "connections (UDP: sessions) per rule; more wait in the backlog");
+                  "connections (UDP: sessions) per rule; more wait in the backlog")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10'000'000}));
   app->add_option("--idle-timeout", flags->idle_timeout,
                   "close after this long without traffic (UDP default 60s)");
   app->add_option("--connect-timeout", flags->connect_timeout,

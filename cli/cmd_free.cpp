@@ -60,7 +60,8 @@ Command make_free_command(CLI::App& parent, const GlobalOptions& /*globals*/) {
   auto* app = parent.add_subcommand("free", "ports free to bind now, verified by binding");
   app->add_option("--range", flags->range,
                   "where to look, e.g. 3000-3999,8000-8999 (default: 1024-65535 without the "
-                  "ephemeral range)");
+                  "ephemeral range)")
+      ->check(kNonEmpty);
   app->add_option("--count,-c", flags->count, "how many ports")
       ->check(CLI::Range(std::size_t{1}, std::size_t{65535}))
       ->capture_default_str();

@@ -81,7 +81,13 @@ int run_listen(const ListenFlags& flags) {
   if (!port) return fail("listen", port.error().message);
   options.port = port->port;
   options.proto = port->proto.value_or(flags.udp ? Proto::udp : Proto::tcp);
-  const auto mode = parse_listen_mode(flags.mode);
+  if (port->proto && flags.udp && *port->proto == Proto::tcp) {
+    return fail("listen", "-u/--udp contradicts '" + flags.port + "' (TCP): give one transport");
+  }
+  if (!flags.banner.empty() && flags.mode != "echo" && flags.mode != "banner") {
+    return fail("listen", "--banner goes with --mode banner, not --mode " + flags.mode);
+  }
+  const auto mode = parse_listen_mode(flags.banner.empty() ? flags.mode : "banner");
   if (!mode)
     return fail("listen",
                 "--mode: unknown mode '" + flags.mode + "' (use echo, http, banner or discard)");
@@ -117,8 +123,7 @@ Command make_listen_command(CLI::App& parent, const GlobalOptions&) {
   app->add_option("port", flags->port, "PORT, PORT/udp or a service name; 0 picks a free port")
       ->required();
   app->add_option("-m,--mode", flags->mode, "echo, http, banner or discard")->capture_default_str();
-  app->add_option("--banner", flags->banner, "text of --mode banner (implies it)")
-      ->each([flags](const std::string&) { flags->mode = "banner"; });
+  app->add_option("--banner", flags->banner, "text of --mode banner (implies it)");
   app->add_option("-b,--bind", flags->bind,
                   "address to listen on; 0.0.0.0 or :: for all interfaces")
       ->capture_default_str();

@@ -104,7 +104,7 @@ Command make_quiz_command(CLI::App& parent, const GlobalOptions& globals) {
   app->add_option("-n,--count", flags->count, "number of questions")
       ->check(CLI::Range(1, 50))
       ->capture_default_str();
-  app->add_option("--seed", flags->seed, "seed for a repeatable quiz");
+  app->add_option("--seed", flags->seed, "seed for a repeatable quiz")->check(kNotNegative);
   app->add_flag("--json", flags->json, "no prompts; one JSON document with answers and score");
   app->footer(
       "Examples:\n"

@@ -30,6 +30,7 @@ struct ScanFlags {
   double rate = 0;
   std::string timeout = "1s";
   std::string min_timeout = "100ms";
+  bool min_timeout_given = false;
   int max_retries = 6;
   std::size_t max_inflight = 0;
   bool sequential = false;
@@ -111,6 +112,10 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
   if (!timeout) return fail("scan", timeout.error().message);
   const auto min_timeout = duration_flag("--min-timeout", flags.min_timeout);
   if (!min_timeout) return fail("scan", min_timeout.error().message);
+  if (*min_timeout > *timeout && flags.min_timeout_given) {
+    return fail("scan", fmt::format("--min-timeout {} is above --timeout {}", flags.min_timeout,
+                                    flags.timeout));
+  }
   if (flags.targets.empty() && flags.input_list.empty()) {
     return fail("scan", "no target given (name hosts, or -iL FILE)");
   }
@@ -208,7 +213,8 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
   app->add_option("target", flags->targets,
                   "host name, address, CIDR (10.0.0.0/30) or range (192.0.2.1-5)");
   app->add_option("-p,--ports", flags->ports,
-                  "ports: 22,80 | 1-1024 | - (all) | ssh | 53/udp (default: --top 1000)");
+                  "ports: 22,80 | 1-1024 | - (all) | ssh | 53/udp (default: --top 1000)")
+      ->check(kNonEmpty);
   app->add_option("--top", flags->top, "the N most commonly open ports")
       ->check(CLI::Range(1, 65535))
       ->excludes("--ports");
@@ -221,6 +227,7 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
                   "ceiling of the per-host timeout, which adapts to measured round trips")
       ->capture_default_str();
   app->add_option("--min-timeout", flags->min_timeout, "floor of the adaptive timeout")
+      ->each([flags](const std::string&) { flags->min_timeout_given = true; })
       ->capture_default_str();
   app->add_option("--max-retries", flags->max_retries,
                   "cap on retries of unanswered probes (earned per host, as nmap)")
@@ -240,7 +247,8 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
       ->excludes("-4");
   app->add_flag("-y,--yes", flags->yes,
                 "scan more than 65,536 addresses without asking (needed without a terminal)");
-  app->add_option("--seed", flags->seed, "key of the random port order (for a repeatable scan)");
+  app->add_option("--seed", flags->seed, "key of the random port order (for a repeatable scan)")
+      ->check(kNotNegative);
   app->footer(
       "Examples:\n"
       "  portkit scan localhost                      top 1000 TCP ports\n"

@@ -22,7 +22,9 @@ Command make_stats_command(CLI::App& parent, const GlobalOptions& globals) {
                   "warn when a destination uses this % of the ephemeral range")
       ->check(CLI::Range(0.0, 100.0))
       ->capture_default_str();
-  app->add_option("--top", flags->top, "destinations to show")->capture_default_str();
+  app->add_option("--top", flags->top, "destinations to show")
+      ->check(kNotNegative)
+      ->capture_default_str();
   app->add_flag("--procfs", flags->procfs, "read /proc/net instead of netlink");
   app->add_flag("--json", flags->json, "one JSON document");
   app->footer(

@@ -38,14 +38,24 @@ std::string failing_command(const CLI::App& app) {
 
 // Rewrites that CLI11 cannot express, made before it parses, to the command's own words only:
 // `scan` takes nmap's spellings (-oX, -oG, -iL would read as "-o" "X"), and `wait ... -- CMD`
-// keeps everything after "--" as the command to exec, untouched. False: "--" with nothing after.
-bool prepare_arguments(std::vector<std::string>& args, GlobalOptions& globals) {
+// keeps everything after "--" as the command to exec, untouched. CLI11 reads a word in
+// brackets as a list and drops them, so "check [::1]" would complain about "::1": such a word,
+// where an endpoint is expected, is answered here. The error names the command and the problem.
+Result<bool> prepare_arguments(std::vector<std::string>& args, GlobalOptions& globals) {
   auto command = args.begin();
   while (command != args.end() && command->rfind("-", 0) == 0) {
     command += (*command == "--color" && command + 1 != args.end()) ? 2 : 1;  // global options
   }
   if (command == args.end()) return true;
   const auto separator = std::find(command, args.end(), "--");
+  if (*command == "check" || *command == "wait") {
+    for (auto arg = command + 1; arg != separator; ++arg) {
+      if (arg->size() > 1 && arg->front() == '[' && arg->back() == ']') {
+        return make_error(*command + ": endpoint '" + *arg + "' has no port (expected " + *arg +
+                          ":PORT)");
+      }
+    }
+  }
   if (*command == "scan") {
     for (auto arg = command; arg != separator; ++arg) {
       if (*arg == "-oX" || *arg == "-oG" || *arg == "-iL") *arg = "-" + *arg;
@@ -53,7 +63,7 @@ bool prepare_arguments(std::vector<std::string>& args, GlobalOptions& globals) {
   }
   if (*command == "wait" && separator != args.end()) {
     globals.trailing_command.assign(separator + 1, args.end());
-    if (globals.trailing_command.empty()) return false;
+    if (globals.trailing_command.empty()) return make_error("wait: no command after '--'");
     args.erase(separator, args.end());
   }
   return true;
@@ -115,7 +125,11 @@ int run(int argc, char** argv) {
   for (const auto& arg : args) {
     globals.command_line += (globals.command_line.empty() ? "portkit " : " ") + arg;
   }
-  if (!prepare_arguments(args, globals)) return fail("wait", "no command after '--'");
+  if (const auto prepared = prepare_arguments(args, globals); !prepared) {
+    const auto& message = prepared.error().message;
+    const auto colon = message.find(": ");
+    return fail(message.substr(0, colon), message.substr(colon + 2));
+  }
   std::reverse(args.begin(), args.end());  // CLI11 takes the arguments last-first
 
   try {

@@ -1,5 +1,7 @@
 #include "socket_flags.hpp"
 
+#include <limits>
+
 namespace portkit::cli {
 namespace {
 
@@ -20,7 +22,7 @@ void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags) {
   app.add_flag("-t,--tcp", flags.tcp, "TCP sockets");
   app.add_flag("-u,--udp", flags.udp, "UDP sockets");
   app.add_flag("-4", flags.ipv4, "IPv4 only");
-  app.add_flag("-6", flags.ipv6, "IPv6 only");
+  app.add_flag("-6", flags.ipv6, "IPv6 only")->excludes("-4");
   if (with_view_flags) {
     app.add_flag("-l,--listening", flags.listening,
                  "listening TCP and bound UDP sockets (the default)");
@@ -35,9 +37,15 @@ void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags) {
                  "JSON Lines, one socket per line as the kernel reports it: unsorted, printed "
                  "at once, in constant memory however many sockets there are");
   }
-  app.add_option("--pid", flags.pid, "sockets of this process");
-  app.add_option("--user", flags.user, "sockets of this user (name or uid)");
-  app.add_option("--process", flags.process, "sockets of processes with this command name");
+  app.add_option("--pid", flags.pid, "sockets of this process")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+  // Given at all, these are set, so an empty value is an error rather than no filter.
+  app.add_option_function<std::string>(
+      "--user", [&flags](const std::string& user) { flags.user = user; },
+      "sockets of this user (name or uid)");
+  app.add_option_function<std::string>(
+      "--process", [&flags](const std::string& process) { flags.process = process; },
+      "sockets of processes with this command name");
   app.add_flag("-n,--numeric", flags.numeric,
                "numbers only: no service, user or process names (fastest)");
   app.add_flag("--procfs", flags.procfs,
@@ -81,8 +89,15 @@ Result<ListOptions> socket_options(const SocketFlags& flags) {
     filter.all_states = true;
   }
   filter.pid = flags.pid;
-  if (!flags.user.empty()) filter.user = flags.user;
-  if (!flags.process.empty()) filter.process = flags.process;
+  if (flags.user) {
+    auto uid = resolve_user(*flags.user);
+    if (!uid) return make_error("--user: " + uid.error().message);
+    filter.uid = *uid;
+  }
+  if (flags.process) {
+    if (flags.process->empty()) return make_error("--process: an empty command name");
+    filter.process = *flags.process;
+  }
   return options;
 }
 

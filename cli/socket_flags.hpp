@@ -21,8 +21,8 @@ struct SocketFlags {
   std::vector<std::string> sports;
   std::vector<std::string> dports;
   std::optional<int> pid;
-  std::string user;
-  std::string process;
+  std::optional<std::string> user;
+  std::optional<std::string> process;
   bool numeric = false;
   bool procfs = false;
   bool all_netns = false;

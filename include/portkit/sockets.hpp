@@ -19,11 +19,14 @@ struct SocketFilter {
   std::vector<PortRange> local_port;  // --sport
   std::vector<PortRange> peer_port;   // --dport
   std::optional<int> pid;
-  std::optional<std::string> user;     // name or uid
+  std::optional<std::uint32_t> uid;    // sockets of this user (resolve_user turns a name into it)
   std::optional<std::string> process;  // command name
 };
 
 // ss's state names and groups: a state, or all, connected, synchronized, bucket, big.
+// A user name or a numeric uid, as --user takes it: an unknown name is an error naming it.
+Result<std::uint32_t> resolve_user(std::string_view text);
+
 Result<std::uint32_t> parse_state_filter(std::string_view text);
 
 // One socket with what a listing knows about it; a value computed from the listing, whose

@@ -48,6 +48,24 @@ std::string_view user_name(std::uint32_t uid, bool numeric) {
 
 }  // namespace
 
+Result<std::uint32_t> resolve_user(std::string_view text) {
+  if (text.empty()) return make_error("an empty user name");
+  if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    if (text.size() > 10 || std::stoull(std::string(text)) > 0xFFFFFFFEull) {
+      return make_error("uid " + std::string(text) + " is out of range");
+    }
+    return static_cast<std::uint32_t>(std::stoull(std::string(text)));
+  }
+  passwd entry{};
+  passwd* found = nullptr;
+  char buffer[4096];
+  const std::string name(text);
+  if (getpwnam_r(name.c_str(), &entry, buffer, sizeof buffer, &found) != 0 || found == nullptr) {
+    return make_error("no such user " + single_quoted(text));
+  }
+  return static_cast<std::uint32_t>(found->pw_uid);
+}
+
 Result<std::uint32_t> parse_state_filter(std::string_view text) {
   const auto name = to_lower(text);
   if (name == "all") return kAllStates;
@@ -120,8 +138,8 @@ SocketRow make_row(const SocketRecord& socket, bool numeric, const Owners* owner
   return row;
 }
 
-bool user_matches(const SocketRow& row, const std::string& user) {
-  return user_name(row.socket.uid, false) == user || std::to_string(row.socket.uid) == user;
+bool user_matches(const SocketRow& row, std::uint32_t uid) {
+  return row.socket.uid == uid;
 }
 
 bool owner_matches(const SocketRow& row, const SocketFilter& filter) {
@@ -170,7 +188,7 @@ Result<StreamSummary> stream_sockets(const ListOptions& options, const RowVisito
   const auto offer = [&](const SocketRecord& socket, std::string_view netns) {
     if (!passes(socket, filter)) return;
     auto row = make_row(socket, options.numeric, owners ? &*owners : nullptr, netns);
-    if (filter.user && !user_matches(row, *filter.user)) return;
+    if (filter.uid && !user_matches(row, *filter.uid)) return;
     if (!owner_matches(row, filter)) return;
     if (!options.owners) row.processes = {};
     ++summary.sockets;
@@ -269,8 +287,8 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
                    listing.sockets.end());
     }
   }
-  if (filter.user)
-    listing.keep_if([&](const SocketRow& row) { return user_matches(row, *filter.user); });
+  if (filter.uid)
+    listing.keep_if([&](const SocketRow& row) { return user_matches(row, *filter.uid); });
   if (!need_owners) return listing;
   std::vector<std::uint64_t> inodes;
   if (few_wanted) {

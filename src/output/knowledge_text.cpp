@@ -1,6 +1,7 @@
 #include <fmt/format.h>
 
 #include "portkit/output/knowledge.hpp"
+#include "text_util.hpp"
 
 namespace portkit {
 namespace {
@@ -94,7 +95,7 @@ std::string render_lookup(const LookupAnswer& answer, const HostPortConfig& host
   }
   if (!answer.found()) {
     out += fmt::format(
-        "{}: {}\n", styled(answer.query, Tone::bold, style),
+        "{}: {}\n", styled(printable(answer.query), Tone::bold, style),
         answer.facts ? "no registered service" : "nothing known (not a port, service or keyword)");
   }
   if (answer.kind == QueryKind::keyword && !answer.curated.empty()) {

@@ -64,11 +64,17 @@ std::string render_audit(std::span<const Finding> findings, Style style) {
           "\n";
     }
     out += fmt::format("  [{}] {}: {}\n", finding.rule->id,
-                       styled(finding.subject, Tone::bold, style), finding.detail);
-    if (!finding.file.empty()) out += fmt::format("      at {}:{}\n", finding.file, finding.line);
-    if (!finding.process.empty()) out += fmt::format("      process: {}\n", finding.process);
+                       styled(printable(finding.subject), Tone::bold, style),
+                       printable(finding.detail));
+    if (!finding.file.empty()) {
+      out += fmt::format("      at {}:{}\n", printable(finding.file), finding.line);
+    }
+    if (!finding.process.empty()) {
+      out += fmt::format("      process: {}\n", printable(finding.process));
+    }
     out += fmt::format("      why: {}\n", finding.rule->why);
-    out += fmt::format("      fix: {}\n", finding.fix.empty() ? finding.rule->fix : finding.fix);
+    out += fmt::format("      fix: {}\n",
+                       printable(finding.fix.empty() ? finding.rule->fix : finding.fix));
   }
   std::string summary;
   for (int severity = 4; severity >= 0; --severity) {

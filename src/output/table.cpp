@@ -28,6 +28,40 @@ std::string styled(std::string_view text, Tone tone, Style style) {
   return std::string(text);
 }
 
+bool has_control_bytes(std::string_view text) {
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) return true;
+  }
+  return false;
+}
+
+std::string printable(std::string_view text) {
+  if (!has_control_bytes(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 8);
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += fmt::format("\\x{:02x}", byte);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+void Table::add_row(std::vector<std::string> cells, std::vector<Tone> tones) {
+  for (auto& cell : cells) {
+    if (has_control_bytes(cell)) cell = printable(cell);
+  }
+  rows_.push_back({std::move(cells), std::move(tones), {}});
+}
+
+void Table::add_note(std::string note) {
+  if (!rows_.empty()) rows_.back().note = printable(note);
+}
+
 std::string Table::render(Style style, std::string_view indent) const {
   std::size_t columns = headers_.size();
   for (const auto& row : rows_) columns = std::max(columns, row.cells.size());

@@ -166,6 +166,9 @@ Result<WaitTarget> parse_wait_target(std::string_view text) {
     return make_error("unknown scheme " + single_quoted(scheme) + " in " + single_quoted(text) +
                       " (use tcp:// or http://)");
   }
+  if (rest.empty() || rest.front() == '/' || rest.front() == ':') {
+    return make_error(single_quoted(text) + " has no host");
+  }
   std::optional<std::string> path;
   if (scheme == "http") {
     const auto slash = rest.find('/');

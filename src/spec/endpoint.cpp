@@ -27,6 +27,12 @@ Result<HostAndPort> split_host_port(std::string_view text) {
     return make_error("endpoint " + single_quoted(text) + " has no port (expected HOST:PORT)");
   }
   if (text.find(':') != colon) {
+    const auto before_port = parse_ip_address(text.substr(0, colon));
+    const auto whole = parse_ip_address(text);
+    if (!(before_port && before_port->is_v6) && whole && whole->is_v6) {
+      return make_error("endpoint " + single_quoted(text) + " has no port: an IPv6 address " +
+                        "goes in brackets before it, as in '[" + std::string(text) + "]:PORT'");
+    }
     const auto suggestion =
         "[" + std::string(text.substr(0, colon)) + "]" + std::string(text.substr(colon));
     return make_error("IPv6 address in " + single_quoted(text) + " needs brackets, as in " +
@@ -42,6 +48,16 @@ Result<HostAndPort> split_host_port(std::string_view text) {
 
 Result<Endpoint> parse_endpoint(std::string_view text, Proto default_proto) {
   if (trim_spaces(text).empty()) return make_error("empty endpoint");
+  if (const auto scheme = text.find("://"); scheme != std::string_view::npos) {
+    // A URL where HOST:PORT belongs: say what to write instead.
+    auto rest = text.substr(scheme + 3);
+    rest = rest.substr(0, rest.find('/'));
+    const bool has_port = rest.find(':') != std::string_view::npos && rest.back() != ']';
+    const auto name = to_lower(text.substr(0, scheme));
+    const auto port = has_port ? "" : name == "https" ? ":443" : name == "http" ? ":80" : ":PORT";
+    return make_error("endpoint " + single_quoted(text) + " is a URL: give HOST:PORT, as in " +
+                      single_quoted(std::string(rest.empty() ? "HOST" : rest) + port));
+  }
   // Host names and bracketed IPv6 hold no '/', so the first one starts the suffix.
   auto split = spec_detail::split_proto_suffix(text);
   if (!split) return split.error();

@@ -96,6 +96,12 @@ IpAddress Target::at(std::uint64_t index) const {
 Result<Target> parse_target(std::string_view text) {
   if (trim_spaces(text).empty()) return make_error("empty target");
   if (text.front() == '[') {
+    if (const auto close = text.find("]:"); close != std::string_view::npos) {
+      return make_error("a scan target takes no port (" + single_quoted(text) +
+                        "): give ports with -p, as in 'scan " +
+                        std::string(text.substr(1, close - 1)) + " -p " +
+                        std::string(text.substr(close + 2)) + "'");
+    }
     if (text.back() != ']') return make_error("target " + single_quoted(text) + " is missing ']'");
     const auto inner = text.substr(1, text.size() - 2);
     const auto address = parse_ip_address(inner);

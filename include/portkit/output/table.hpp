@@ -13,16 +13,19 @@ struct Style {
 enum class Tone : unsigned char { plain, bold, dim, good, warn, bad, accent };
 std::string styled(std::string_view text, Tone tone, Style style);
 
+// Text to print on a terminal as one line: control bytes (a newline, an escape sequence, BEL)
+// from a file, an argument or /proc become \xNN; printable ASCII and UTF-8 stay as they are.
+bool has_control_bytes(std::string_view text);
+std::string printable(std::string_view text);
+
 class Table {
  public:
   explicit Table(std::vector<std::string> headers = {}) : headers_(std::move(headers)) {}
-  void add_row(std::vector<std::string> cells, std::vector<Tone> tones = {}) {
-    rows_.push_back({std::move(cells), std::move(tones), {}});
-  }
+  // Cells and notes are made printable (control bytes become \xNN): they quote process names,
+  // banners and files, which may hold anything.
+  void add_row(std::vector<std::string> cells, std::vector<Tone> tones = {});
   // A free line under the last row (a banner, a hint), indented, outside the columns.
-  void add_note(std::string note) {
-    if (!rows_.empty()) rows_.back().note = std::move(note);
-  }
+  void add_note(std::string note);
   [[nodiscard]] bool empty() const { return rows_.empty(); }
   // Columns padded to their widest cell; the last column is never padded.
   [[nodiscard]] std::string render(Style style, std::string_view indent = "") const;

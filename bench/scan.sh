@@ -69,7 +69,7 @@ import json, re, sys
 ours = {}
 for line in open(sys.argv[1]):
     item = json.loads(line)
-    if item.get("type") == "port":
+    if item.get("event") == "port":
         ours[(item["port"], item["proto"])] = item["state"]
 theirs = {(int(p), proto): state for proto, p, state in re.findall(
     r'protocol="(\w+)" portid="(\d+)"><state state="([a-z|]+)"', open(sys.argv[2]).read())}

@@ -95,7 +95,7 @@ json lookup_json(const LookupAnswer& answer) {
     out["range_class"] =
         facts.range_class ? json(range_class_name(*facts.range_class)) : json("mixed");
     out["needs_privilege"] = facts.needs_privilege;
-    out["ephemeral"] = facts.ephemeral_overlap > 0;
+    out["in_ephemeral_range"] = facts.ephemeral_overlap > 0;
     out["ephemeral_overlap"] = facts.ephemeral_overlap;
     out["reserved"] = facts.reserved;
     out["kubernetes_nodeport_range"] = facts.in_nodeport_range;

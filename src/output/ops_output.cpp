@@ -38,7 +38,7 @@ nlohmann::json free_json(const FreeResult& result, const FreeQuery& query) {
   for (const auto& port : result.ports) ports.push_back(port.port);
   auto ranges = nlohmann::json::array();
   for (const auto range : query.ranges)
-    ranges.push_back({{"low", range.low}, {"high", range.high}});
+    ranges.push_back({{"port_low", range.low}, {"port_high", range.high}});
   return {{"ports", ports},
           {"count", query.count},
           {"found", result.ports.size()},
@@ -95,7 +95,7 @@ nlohmann::json audit_json(std::span<const Finding> findings, Severity fail_on) {
     counts[std::string(severity_name(static_cast<Severity>(severity)))] = 0;
   bool failing = false;
   for (const auto& finding : findings) {
-    nlohmann::json item{{"rule", finding.rule->id},
+    nlohmann::json item{{"id", finding.rule->id},
                         {"severity", severity_name(finding.severity)},
                         {"title", finding.rule->title},
                         {"subject", finding.subject},

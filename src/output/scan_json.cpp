@@ -1,5 +1,5 @@
-// JSON Lines: one object per port as it is decided ("type": "port"), one per host when it is
-// done ("type": "host"), and a last one for the whole scan ("type": "summary"). Port lines are
+// JSON Lines: one object per port as it is decided ("event": "port"), one per host when it is
+// done ("event": "host"), and a last one for the whole scan ("event": "summary"). Port lines are
 // formatted directly (a full scan writes 65,535 of them); strings go through nlohmann's escaping.
 #include <fmt/format.h>
 
@@ -36,7 +36,7 @@ class JsonScanWriter final : public ScanWriter {
     }
     const auto service = registry::service_name(outcome.port, outcome.proto);
     fmt::print(out_,
-               "{{\"type\":\"port\",\"host\":{},\"address\":{},\"port\":{},\"proto\":\"{}\","
+               "{{\"event\":\"port\",\"host\":{},\"address\":{},\"port\":{},\"proto\":\"{}\","
                "\"state\":\"{}\",\"reason\":\"{}\",\"latency_ms\":{},\"service\":{},"
                "\"banner\":{},\"attempts\":{}}}\n",
                host_json_, address_json_, outcome.port, proto_name(outcome.proto),
@@ -48,7 +48,7 @@ class JsonScanWriter final : public ScanWriter {
 
   void host(const HostReport& report) override {
     nlohmann::json line{
-        {"type", "host"},
+        {"event", "host"},
         {"host", report.host.name.empty() ? report.host.address.to_string() : report.host.name},
         {"address", report.host.address.to_string()},
         {"answered", report.answered()},
@@ -78,7 +78,7 @@ class JsonScanWriter final : public ScanWriter {
   }
 
   void end(const ScanSummary& summary) override {
-    const nlohmann::json line{{"type", "summary"},
+    const nlohmann::json line{{"event", "summary"},
                               {"hosts", summary.hosts},
                               {"hosts_answered", summary.hosts_answered},
                               {"probes", summary.probes_sent},

@@ -129,10 +129,10 @@ TEST(LookupCli, HostFactsMatchTheSysctls) {
                                    std::to_string(unprivileged), std::to_string(unprivileged - 1)});
   ASSERT_LE(result.exit_code, 1) << result.err;
   const auto results = parse_json(result.out)["results"];
-  EXPECT_EQ(results[0]["ephemeral"], true);
-  EXPECT_EQ(results[1]["ephemeral"], false);
-  EXPECT_EQ(results[2]["ephemeral"], true);
-  EXPECT_EQ(results[3]["ephemeral"], false);
+  EXPECT_EQ(results[0]["in_ephemeral_range"], true);
+  EXPECT_EQ(results[1]["in_ephemeral_range"], false);
+  EXPECT_EQ(results[2]["in_ephemeral_range"], true);
+  EXPECT_EQ(results[3]["in_ephemeral_range"], false);
   EXPECT_EQ(results[4]["needs_privilege"], false);
   EXPECT_EQ(results[5]["needs_privilege"], unprivileged - 1 > 0);
 }

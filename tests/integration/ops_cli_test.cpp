@@ -128,7 +128,7 @@ std::set<RuleAtPort> findings_on(const json& document, const std::set<int>& port
   std::set<RuleAtPort> found;
   for (const auto& finding : document["findings"]) {
     if (finding.contains("port") && ports.count(finding["port"].get<int>()))
-      found.emplace(finding["rule"], finding["port"]);
+      found.emplace(finding["id"], finding["port"]);
   }
   return found;
 }
@@ -190,8 +190,8 @@ using RuleAtLine = std::pair<std::string, int>;
 std::multiset<RuleAtLine> file_findings(const json& document) {
   std::multiset<RuleAtLine> found;
   for (const auto& finding : document["findings"]) {
-    if (finding.contains("file") && finding["rule"] != "host-port-in-use")
-      found.emplace(finding["rule"], finding["line"]);
+    if (finding.contains("file") && finding["id"] != "host-port-in-use")
+      found.emplace(finding["id"], finding["line"]);
   }
   return found;
 }
@@ -243,7 +243,7 @@ TEST(AuditCli, HostPortAlreadyListeningHere) {
   std::remove(path.c_str());
   ASSERT_EQ(run.document["findings"].size(), 1u) << run.document.dump(2);
   const auto& finding = run.document["findings"][0];
-  EXPECT_EQ(finding["rule"], "host-port-in-use");
+  EXPECT_EQ(finding["id"], "host-port-in-use");
   EXPECT_EQ(finding["line"], 4);
   EXPECT_NE(finding["detail"].get<std::string>().find(std::to_string(getpid())), std::string::npos);
   EXPECT_EQ(run.exit_code, 0);  // medium is below the default --fail-on high

@@ -62,7 +62,7 @@ TEST(RangesCli, ReadsSysctlsSetInANetworkNamespace) {
   const auto lookup = run_process({"unshare", "--net", "sh", "-c", lookup_script, PORTKIT_BINARY});
   ASSERT_LE(lookup.exit_code, 1) << lookup.err;
   const auto results = json::parse(lookup.out)["results"];
-  EXPECT_EQ(results[0]["ephemeral"], true);
+  EXPECT_EQ(results[0]["in_ephemeral_range"], true);
   EXPECT_EQ(results[0]["reserved"], true);
   EXPECT_EQ(results[1]["needs_privilege"], true);
   EXPECT_EQ(results[2]["needs_privilege"], false);

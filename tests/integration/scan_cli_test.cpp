@@ -199,7 +199,7 @@ TEST(ScanCli, InterruptPrintsWhatWasFoundAndExits130) {
   BackgroundProcess scan({PORTKIT_BINARY, "scan", "127.0.0.1", "--json", "--rate", "300",
                           "--sequential", "-p", "1-65535"});
   const auto first = scan.read_line();
-  ASSERT_NE(first.find("\"type\":\"port\""), std::string::npos) << first;
+  ASSERT_NE(first.find("\"event\":\"port\""), std::string::npos) << first;
   usleep(300'000);
   scan.signal(SIGINT);
   EXPECT_EQ(scan.wait(), 130);
@@ -219,8 +219,8 @@ TEST(ScanCli, ShardedScanOfTwoHostsReportsEachHostWhole) {
   std::istringstream lines(run.out);
   for (std::string line; std::getline(lines, line);) {
     const auto value = nlohmann::json::parse(line);
-    if (value["type"] == "host") hosts[value["address"]] = value;
-    if (value["type"] == "port") ++port_lines[value["address"]];
+    if (value["event"] == "host") hosts[value["address"]] = value;
+    if (value["event"] == "port") ++port_lines[value["address"]];
   }
   ASSERT_EQ(hosts.size(), 2U) << run.out.substr(0, 500);
   for (const auto& [address, host] : hosts) {

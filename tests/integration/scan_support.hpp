@@ -37,13 +37,13 @@ inline ScanRun portkit_scan(const std::vector<std::string>& args,
   std::istringstream lines(run.process.out);
   for (std::string line; std::getline(lines, line);) {
     const auto value = nlohmann::json::parse(line, nullptr, false);
-    if (value.is_discarded() || !value.contains("type")) continue;
-    if (value["type"] == "port") {
+    if (value.is_discarded() || !value.contains("event")) continue;
+    if (value["event"] == "port") {
       const auto key =
           std::to_string(value["port"].get<int>()) + "/" + value["proto"].get<std::string>();
       run.states[key] = value["state"];
       run.reasons[key] = value["reason"];
-    } else if (value["type"] == "summary") {
+    } else if (value["event"] == "summary") {
       run.summary = value;
     }
   }

@@ -119,8 +119,8 @@ TEST(ScanOutput, JsonLinesEachParse) {
   std::map<std::string, int> types;
   while (std::getline(lines, line)) {
     const auto value = nlohmann::json::parse(line);
-    ++types[value.at("type").get<std::string>()];
-    if (value["type"] == "port" && value["port"] == 5432) {
+    ++types[value.at("event").get<std::string>()];
+    if (value["event"] == "port" && value["port"] == 5432) {
       EXPECT_EQ(value["state"], "open");
       EXPECT_EQ(value["reason"], "syn-ack");
       EXPECT_EQ(value["address"], "198.18.5.2");

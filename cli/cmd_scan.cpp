@@ -33,6 +33,7 @@ struct ScanFlags {
   bool min_timeout_given = false;
   int max_retries = 6;
   std::size_t max_inflight = 0;
+  unsigned workers = 0;
   bool sequential = false;
   bool banner = false;
   bool open_only = false;
@@ -182,6 +183,7 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
   options.max_retries = flags.max_retries;
   options.rate = flags.rate;
   options.max_inflight = flags.max_inflight;
+  options.workers = flags.workers;
   options.sequential = flags.sequential;
   options.banner = flags.banner;
   options.seed = flags.seed;
@@ -236,6 +238,10 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
   app->add_option("--max-inflight", flags->max_inflight,
                   "probes in flight at most (default: from the file descriptor limit, <= 5000)")
       ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  app->add_option("-w,--workers", flags->workers,
+                  "engine threads, each on a share of the ports (default: one per core, at most "
+                  "4, fewer for small scans)")
+      ->check(CLI::Range(1, 64));
   app->add_flag("--sequential", flags->sequential, "ports in ascending order, not shuffled");
   app->add_flag("--banner", flags->banner, "read the banner of each open TCP port");
   app->add_flag("--open", flags->open_only, "report open ports only");

@@ -24,6 +24,7 @@ struct ScanOptions {
   int max_retries = 6;           // cap on extra attempts; a host earns them by answering retries
   double rate = 0;               // probes per second; 0 = unlimited
   std::size_t max_inflight = 0;  // 0 = sized from RLIMIT_NOFILE
+  unsigned workers = 0;          // engine threads; 0 = from the cores and the scan's size
   std::size_t max_active_hosts = 256;  // hosts scanned side by side
   bool sequential = false;             // ports in ascending order, not shuffled
   bool banner = false;                 // read banners of open TCP ports
@@ -85,6 +86,7 @@ struct ScanSummary {
   bool interrupted = false;
   std::size_t max_inflight = 0;      // the window used
   std::size_t resource_waits = 0;    // times EMFILE/ENFILE/EADDRNOTAVAIL shrank the window
+  unsigned workers = 1;              // engine threads that ran (each on a share of the ports)
   std::vector<std::string> notices;  // e.g. "file descriptor limit is low: ..."
 };
 

@@ -88,6 +88,7 @@ class JsonScanWriter final : public ScanWriter {
                               {"open_filtered", summary.open_filtered},
                               {"elapsed_ms", std::round(summary.elapsed_ms * 10) / 10},
                               {"interrupted", summary.interrupted},
+                              {"workers", summary.workers},
                               {"notices", summary.notices}};
     fmt::print(out_, "{}\n", line.dump());
     std::fflush(out_);

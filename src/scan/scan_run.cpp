@@ -170,11 +170,15 @@ class MergingSink final : public ScanSink {
 };
 
 unsigned choose_workers(const HostSource& hosts, const ScanOptions& options) {
-  const auto cores = std::max(1U, std::thread::hardware_concurrency());
+  const auto cores =
+      options.workers > 0 ? options.workers : std::max(1U, std::thread::hardware_concurrency());
   const auto hosts_to_scan = hosts.total() - hosts.excluded();
   const auto tcp_probes = hosts_to_scan * options.tcp_ports.size();
   const auto by_size = tcp_probes / kProbesPerExtraWorker + 1;
-  auto workers = static_cast<unsigned>(std::min<std::uint64_t>({cores, kMaxWorkers, by_size}));
+  auto workers =
+      options.workers > 0
+          ? options.workers
+          : static_cast<unsigned>(std::min<std::uint64_t>({cores, kMaxWorkers, by_size}));
   // Every share needs ports of its own, and a rate cap is easier kept by one pacer.
   if (options.tcp_ports.size() < workers || options.rate > 0 || options.sequential) workers = 1;
   return std::max(1U, workers);
@@ -249,6 +253,7 @@ Result<ScanSummary> run_scan(HostSource& hosts, const ScanOptions& options, Scan
     summary = run_engine(feed, effective, sink, window);
   } else {
     summary = run_sharded(hosts, effective, sink, window, workers);
+    summary.workers = workers;
   }
   if (budget.notice) summary.notices.push_back(*budget.notice);
   if (summary.resource_waits > 0) {

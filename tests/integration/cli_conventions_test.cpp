@@ -1,6 +1,9 @@
 // Conventions every command shares: help with examples, exit codes, colour rules.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <sstream>
+
 #include "process.hpp"
 
 namespace portkit {
@@ -9,13 +12,33 @@ namespace {
 using testing_support::run_portkit;
 using testing_support::run_process;
 
+// The command names of the top-level help: the first word of each line under "Subcommands:".
+std::set<std::string> listed_commands(const std::string& help) {
+  std::set<std::string> names;
+  std::istringstream lines(help.substr(help.find("Subcommands:")));
+  std::string line;
+  std::getline(lines, line);
+  while (std::getline(lines, line) && line.rfind("  ", 0) == 0) {
+    std::istringstream words(line);
+    std::string name;
+    words >> name;
+    names.insert(name);
+  }
+  return names;
+}
+
 TEST(CliConventions, HelpListsCommandsAndShowsExamples) {
   const auto top = run_portkit({"--help"});
   EXPECT_EQ(top.exit_code, 0);
-  for (const auto* command : {"lookup", "ranges", "ls", "who", "stats", "check", "wait", "listen",
-                              "scan", "forward", "free", "audit", "exporter", "quiz"}) {
-    EXPECT_NE(top.out.find(command), std::string::npos) << command;
+  ASSERT_NE(top.out.find("Subcommands:"), std::string::npos);
+  const std::set<std::string> commands{"lookup", "ranges", "ls",       "who",  "stats",
+                                       "check",  "wait",   "listen",   "scan", "forward",
+                                       "free",   "audit",  "exporter", "quiz"};
+  // Whole names, each once: "ls" must not pass because "tools" or "lookups" holds it.
+  EXPECT_EQ(listed_commands(top.out), commands);
+  for (const auto& command : commands) {
     const auto help = run_portkit({command, "--help"});
+    EXPECT_NE(help.out.find("Usage: portkit " + command + " "), std::string::npos) << command;
     EXPECT_EQ(help.exit_code, 0) << command;
     EXPECT_NE(help.out.find("Examples:"), std::string::npos) << command;
     EXPECT_NE(help.out.find("--json"), std::string::npos) << command;

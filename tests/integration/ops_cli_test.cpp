@@ -176,13 +176,32 @@ TEST(AuditCli, FailOnDecidesTheExitCode) {
   EXPECT_EQ(findings_on(run.document, {ephemeral.port()}),
             (std::set<RuleAtPort>{{"service-in-ephemeral-range", ephemeral.port()}}));
   EXPECT_EQ(run.exit_code, 1);
-  auto critical = args;
-  critical.insert(critical.end(), {"--fail-on", "critical", "--ignore", "ephemeral-pressure"});
-  const auto strict = audit(critical);
-  bool any_critical = false;
-  for (const auto& finding : strict.document["findings"])
-    any_critical = any_critical || finding["severity"] == "critical";
-  EXPECT_EQ(strict.exit_code, any_critical ? 1 : 0);
+}
+
+// A real critical finding (a Docker API, plain, on all interfaces) fails --fail-on critical; the
+// same run without it passes. Every other rule is ignored, so the host's own sockets cannot
+// decide either exit code: each expectation is fixed before the run.
+TEST(AuditCli, FailOnCriticalFailsOnlyForACriticalFinding) {
+  const HeldSocket docker("0.0.0.0", 0);
+  const auto rules = json::parse(run_portkit({"audit", "--rules", "--json"}).out);
+  std::vector<std::string> args{"--map", std::to_string(docker.port()) + "=docker", "--fail-on",
+                                "critical"};
+  for (const auto& rule : rules["rules"]) {
+    if (rule["id"] != "docker-api-plaintext") {
+      args.insert(args.end(), {"--ignore", rule["id"].get<std::string>()});
+    }
+  }
+  ASSERT_GT(args.size(), 20u) << "every other rule is ignored";
+  const auto failing = audit(args);
+  EXPECT_EQ(failing.exit_code, 1);
+  EXPECT_EQ(findings_on(failing.document, {docker.port()}),
+            (std::set<RuleAtPort>{{"docker-api-plaintext", docker.port()}}));
+  ASSERT_FALSE(failing.document["findings"].empty());
+  EXPECT_EQ(failing.document["findings"][0]["severity"], "critical");
+  args.insert(args.end(), {"--ignore", "docker-api-plaintext"});
+  const auto passing = audit(args);
+  EXPECT_EQ(passing.exit_code, 0);
+  EXPECT_TRUE(passing.document["findings"].empty());
 }
 
 using RuleAtLine = std::pair<std::string, int>;

@@ -1,5 +1,7 @@
 #pragma once
 // Helpers for reachability tests: our states from `portkit check --json`, nmap's from -oX.
+#include <gtest/gtest.h>
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -18,6 +20,8 @@ inline int listening_port(BackgroundProcess& server) {
   return event["local_port"].get<int>();
 }
 
+// `portkit check --json` states by port. The run must answer for every endpoint, and its exit
+// code must agree with the states (0 only when all are open): a failure fails the test.
 inline std::map<int, std::string> check_states(const std::vector<std::string>& endpoints,
                                                const std::vector<std::string>& extra = {}) {
   std::vector<std::string> args{"check", "--json", "--timeout", "500ms"};
@@ -26,8 +30,17 @@ inline std::map<int, std::string> check_states(const std::vector<std::string>& e
   const auto result = run_portkit(args);
   std::map<int, std::string> states;
   const auto document = nlohmann::json::parse(result.out, nullptr, false);
-  if (document.is_discarded()) return states;
-  for (const auto& item : document["results"]) states[item["port"]] = item["state"];
+  if (document.is_discarded()) {
+    ADD_FAILURE() << "check printed no JSON (exit " << result.exit_code << "): " << result.err;
+    return states;
+  }
+  bool all_open = true;
+  for (const auto& item : document["results"]) {
+    states[item["port"]] = item["state"];
+    all_open = all_open && item["state"] == "open";
+  }
+  EXPECT_EQ(document["results"].size(), endpoints.size()) << result.out;
+  EXPECT_EQ(result.exit_code, all_open ? 0 : 1) << result.err;
   return states;
 }
 

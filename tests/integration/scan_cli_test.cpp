@@ -212,7 +212,9 @@ TEST(ScanCli, InterruptPrintsWhatWasFoundAndExits130) {
 TEST(ScanCli, ShardedScanOfTwoHostsReportsEachHostWhole) {
   Listener listener;  // on 127.0.0.1 only: 127.0.0.2 has it closed
   const auto ports = "1-9000," + listener.port();
-  const auto run = run_portkit({"scan", "127.0.0.1", "127.0.0.2", "-p", ports, "--json"});
+  // Two workers whatever the cores: the merge of their shares is what this test checks.
+  const auto run =
+      run_portkit({"scan", "127.0.0.1", "127.0.0.2", "-p", ports, "--json", "--workers", "2"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   std::map<std::string, nlohmann::json> hosts;
   std::map<std::string, std::size_t> port_lines;
@@ -221,7 +223,11 @@ TEST(ScanCli, ShardedScanOfTwoHostsReportsEachHostWhole) {
     const auto value = nlohmann::json::parse(line);
     if (value["event"] == "host") hosts[value["address"]] = value;
     if (value["event"] == "port") ++port_lines[value["address"]];
+    if (value["event"] == "summary") {
+      EXPECT_EQ(value["workers"], 2) << "the scan was sharded";
+    }
   }
+  ASSERT_NE(run.out.find("\"event\":\"summary\""), std::string::npos);
   ASSERT_EQ(hosts.size(), 2U) << run.out.substr(0, 500);
   for (const auto& [address, host] : hosts) {
     EXPECT_EQ(host["ports"], 9001) << address;

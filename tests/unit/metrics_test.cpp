@@ -114,7 +114,11 @@ TEST(Metrics, EveryFamilyHasHelpAndTypeOnce) {
   SocketStats stats;
   input.stats = &stats;
   const auto text = render_metrics(input, {});
-  for (const auto& type_line : lines_starting(text, "# TYPE ")) {
+  const auto type_lines = lines_starting(text, "# TYPE ");
+  // Even with nothing to count, the families are declared (an empty exposition would pass).
+  ASSERT_GE(type_lines.size(), 5u) << text;
+  EXPECT_EQ(type_lines.size(), lines_starting(text, "# HELP ").size());
+  for (const auto& type_line : type_lines) {
     std::istringstream words(type_line);
     std::string hash, type, name, kind;
     words >> hash >> type >> name >> kind;

@@ -335,13 +335,14 @@ TEST(ForwardRules, SighupReloadAppliesNewRulesAndKeepsOpenConnections) {
 
 TEST(ForwardRules, SigtermStopsAcceptingDrainsThenExitsZero) {
   auto peer = start_peer("echo");
-  auto forwarder = start_forwarder({"0", target(peer), "--drain", "5s"});
+  // One worker: its "draining" event says the only listening socket is closed.
+  auto forwarder = start_forwarder({"0", target(peer), "--drain", "5s", "--workers", "1"});
   const int port = forwarder.ports[0];
   const int held = connect_local(port);
   ASSERT_TRUE(send_all(held, "ping"));
   ASSERT_EQ(read_exactly(held, 4, 3000), "ping");
   forwarder.process->signal(SIGTERM);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_NE(wait_for_event(*forwarder.process, "draining"), "");
   EXPECT_LT(connect_local(port), 0) << "still accepting while draining";
   ASSERT_TRUE(send_all(held, "more"));
   EXPECT_EQ(read_exactly(held, 4, 3000), "more") << "an established connection finishes";

@@ -50,6 +50,19 @@ Peer start_peer(const std::string& mode, const std::string& tag) {
   return peer;
 }
 
+std::string wait_for_event(BackgroundProcess& forwarder, const std::string& name, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    const auto line = forwarder.read_line(static_cast<int>(std::max<long>(left.count(), 1)));
+    if (line.empty()) return "";
+    const auto event = nlohmann::json::parse(line, nullptr, false);
+    if (!event.is_discarded() && event.value("event", "") == name) return line;
+  }
+  return "";
+}
+
 RunningForwarder start_forwarder(const std::vector<std::string>& args, std::size_t rules) {
   std::vector<std::string> argv{PORTKIT_BINARY, "forward"};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -22,6 +22,11 @@ struct RunningForwarder {
   std::vector<int> ports;  // each rule's bound port, in rule order
 };
 // `portkit forward ARGS --json`, waiting for `rules` listening events.
+// Reads the forwarder's JSON Lines until an event of this name (its line), or "" when none
+// came within the deadline: tests wait on what the forwarder says, not on fixed sleeps.
+std::string wait_for_event(BackgroundProcess& forwarder, const std::string& name,
+                           int timeout_ms = 10000);
+
 RunningForwarder start_forwarder(const std::vector<std::string>& args, std::size_t rules = 1);
 // Without --json (nothing to read on stdout): waits until `port` accepts.
 std::unique_ptr<BackgroundProcess> start_quiet_forwarder(const std::vector<std::string>& args,

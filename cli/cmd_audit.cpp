@@ -85,7 +85,8 @@ Command make_audit_command(CLI::App& parent, const GlobalOptions& globals) {
   app->add_option("--config", flags->config,
                   "TOML: ignore = [ids], fail_on = \"medium\", [map] 16379 = \"redis\"");
   app->add_option("--fail-on", flags->fail_on,
-                  "exit 1 when a finding is at least this severe (default: high)");
+                  "exit 1 when a finding is at least this severe (default: high)")
+      ->check(kNonEmpty);
   app->add_flag("--rules", flags->rules, "list the rules and their ids");
   app->add_flag("--procfs", flags->procfs, "read /proc/net instead of netlink");
   app->add_flag("--json", flags->json, "one JSON document");

@@ -68,7 +68,8 @@ Command make_free_command(CLI::App& parent, const GlobalOptions& /*globals*/) {
   app->add_option("--proto", flags->proto, "free for tcp, udp or both")
       ->check(CLI::IsMember({"tcp", "udp", "both"}))
       ->capture_default_str();
-  app->add_option("--near", flags->near, "the closest free ports to this one (dev servers)");
+  app->add_option("--near", flags->near, "the closest free ports to this one (dev servers)")
+      ->check(kNonEmpty);
   app->add_option("--address", flags->address,
                   "free on this address only (default: every address, IPv4 and IPv6)");
   app->add_flag("--lowest", flags->lowest, "lowest ports first (default: random order)");

@@ -127,7 +127,8 @@ Command make_listen_command(CLI::App& parent, const GlobalOptions&) {
   app->add_option("-b,--bind", flags->bind,
                   "address to listen on; 0.0.0.0 or :: for all interfaces")
       ->capture_default_str();
-  app->add_option("-c,--count", flags->count, "stop after N connections (UDP: datagrams)");
+  app->add_option("-c,--count", flags->count, "stop after N connections (UDP: datagrams)")
+      ->check(kNotNegative);
   app->add_option("-d,--duration", flags->duration, "stop after this long (30s, 5m)");
   app->add_flag("-u,--udp", flags->udp, "UDP instead of TCP (also PORT/udp)");
   app->add_flag("-q,--quiet", flags->quiet, "log only the listening line");

@@ -162,8 +162,10 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
     } else {
       file->file = std::fopen(path->c_str(), "w");
       if (file->file == nullptr) {
+        // A path that cannot exist is bad input; a refusal by the system is a runtime failure.
+        const bool bad_path = errno == ENOENT || errno == ENOTDIR || errno == EISDIR;
         return fail("scan", fmt::format("cannot write {}: {}", *path, std::strerror(errno)),
-                    kExitRuntime);
+                    bad_path ? kExitUsage : kExitRuntime);
       }
       file->owned = true;
     }
@@ -222,7 +224,8 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
       ->excludes("--ports");
   app->add_flag("-u,--udp", flags->udp, "UDP scan (protocol payloads, ICMP port unreachable)");
   app->add_option("-i,--iL", flags->input_list, "read targets from FILE (- for stdin)");
-  app->add_option("--exclude", flags->excludes, "targets to skip (comma-separated, repeatable)");
+  app->add_option("--exclude", flags->excludes, "targets to skip (comma-separated, repeatable)")
+      ->check(kNonEmpty);
   app->add_option("--rate", flags->rate, "at most N probes per second (default: no limit)")
       ->check(CLI::Range(0.0, 1e7));
   app->add_option("--timeout", flags->timeout,

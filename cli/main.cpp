@@ -120,6 +120,13 @@ int run(int argc, char** argv) {
   for (const auto& [name, factory] : factories) {
     if (!known || name == named) commands.push_back(factory(app, globals));
   }
+  // A repeatable flag takes one value each time it is given: "--exclude '' 10.0.0.1" must not
+  // take the target as a second exclude (CLI11 lets a list option run on over what follows).
+  for (const auto& command : commands) {
+    for (auto* option : command.app->get_options()) {
+      if (!option->get_positional()) option->allow_extra_args(false);
+    }
+  }
 
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const auto& arg : args) {

@@ -112,6 +112,13 @@ Result<Target> parse_target(std::string_view text) {
   if (const auto slash = text.find('/'); slash != std::string_view::npos) {
     return parse_cidr(text, slash);
   }
+  // "127.0.0.1:22" or "db:5432": a host with a port, which a target never has.
+  if (const auto colon = text.find(':');
+      colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+    return make_error("a scan target takes no port (" + single_quoted(text) +
+                      "): give ports with -p, as in 'scan " + std::string(text.substr(0, colon)) +
+                      " -p " + std::string(text.substr(colon + 1)) + "'");
+  }
   if (const auto dash = text.find('-'); dash != std::string_view::npos) {
     if (const auto first = parse_ip_address(text.substr(0, dash))) {
       return parse_dash_range(text, *first, dash);

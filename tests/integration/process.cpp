@@ -10,6 +10,8 @@
 
 #include <array>
 #include <cerrno>
+#include <chrono>
+#include <csignal>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -62,6 +64,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   for (auto& e : env_strings) env.push_back(e.data());
   env.push_back(nullptr);
 
+  const auto started = std::chrono::steady_clock::now();
   pid_t pid = 0;
   const int spawned = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&actions);
@@ -90,7 +93,10 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   std::array<std::string*, 2> sinks{&result.out, &result.err};
   int open_outputs = 2;
   while (open_outputs > 0) {
-    if (poll(fds.data(), fds.size(), 30000) <= 0) break;  // a hung child fails the test below
+    if (poll(fds.data(), fds.size(), 30000) <= 0) {  // a hung child: ended, and fails the test
+      kill(pid, SIGKILL);
+      break;
+    }
     for (std::size_t i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP))) continue;
       char buffer[65536];
@@ -117,8 +123,12 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
     if (fd.fd >= 0) close(fd.fd);
   }
   int status = 0;
-  waitpid(pid, &status, 0);
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  result.wall_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  result.peak_rss_kib = usage.ru_maxrss;
   return result;
 }
 

@@ -10,6 +10,8 @@ struct ProcessResult {
   int exit_code = -1;  // 128 + signal when killed by one
   std::string out;
   std::string err;
+  double wall_ms = 0;     // from spawn to exit
+  long peak_rss_kib = 0;  // the child's maximum resident set (getrusage via wait4)
 };
 
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& input = "",

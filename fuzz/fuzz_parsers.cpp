@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
 #include "portkit/curated_format.hpp"
 #include "portkit/forward.hpp"
@@ -11,6 +12,7 @@
 #include "portkit/listen.hpp"
 #include "portkit/lookup.hpp"
 #include "portkit/manifest.hpp"
+#include "portkit/output/table.hpp"
 #include "portkit/probe.hpp"
 #include "portkit/quiz.hpp"
 #include "portkit/ranges.hpp"
@@ -36,9 +38,16 @@ void fuzz_port_spec(std::string_view text) {
       continue;
     }
     require(!spec->items.empty());
+    std::vector<portkit::PortRange> ranges;
     for (const auto& item : spec->items) {
       require(item.ports.low <= item.ports.high);
       require(allow_zero || item.ports.low >= 1);
+      ranges.push_back(item.ports);
+    }
+    // The kernel filter built from any accepted spec (210 ranges once overflowed the request):
+    // five 4-byte ops a range, the last range four.
+    if (ranges.size() <= 3000) {
+      require(portkit::local_port_bytecode(ranges).size() == ranges.size() * 20 - 4);
     }
   }
   if (const auto single = portkit::parse_single_port(text)) require(single->port != 0);
@@ -147,10 +156,14 @@ void fuzz_reachability(std::string_view text) {
 
 void fuzz_lookup(std::string_view text) {
   const portkit::HostPortConfig host;
-  for (const bool all : {false, true}) {
-    const auto answer = portkit::lookup(text, host, {.include_registry = all});
-    if (answer && answer->facts) require(answer->facts->ports.low <= answer->facts->ports.high);
+  for (const auto& query : portkit::expand_lookup_query(text)) {
+    for (const bool all : {false, true}) {
+      const auto answer = portkit::lookup(query, host, {.include_registry = all});
+      if (answer && answer->facts) require(answer->facts->ports.low <= answer->facts->ports.high);
+    }
   }
+  // What the terminal is shown of any text holds no control byte.
+  require(!portkit::has_control_bytes(portkit::printable(text)));
 }
 
 // Forward rules ("LISTEN TARGETS" on the first line), address blocks, the TOML config.

@@ -15,7 +15,6 @@ for tool in curl hyperfine python3 ss; do
 done
 [[ -n $node_exporter ]] || { echo "prometheus-node-exporter missing: scripts/install-deps" >&2; exit 2; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 source bench/lib.sh
 holders=()
@@ -49,7 +48,6 @@ collect=$(curl -s "http://127.0.0.1:$portkit_port/metrics" | awk '/^portkit_coll
 series=$(curl -s "http://127.0.0.1:$portkit_port/metrics" | grep -vc '^#')
 node_series=$(curl -s "http://127.0.0.1:$node_port/metrics" | grep -c '^node_sockstat')
 rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
-ratio() { python3 -c "print(f'{float(\"$1\")/float(\"$2\"):.1f}x')"; }
 
 printf '  curl alone (404 page of node_exporter)  %7s ms\n' "$curl_floor"
 printf '  portkit exporter /metrics               %7s ms   (collection %s ms, %s samples)\n' \
@@ -59,4 +57,31 @@ printf '  ratio portkit / node_exporter: %s slower; above the curl floor: %s\n' 
   "$(ratio "$portkit_ms" "$node_ms")" \
   "$(python3 -c "a=$portkit_ms-$curl_floor; b=max($node_ms-$curl_floor, 0.01); print(f'{a/b:.1f}x')")"
 printf '  RSS after scrapes: portkit exporter %s KiB, node_exporter %s KiB\n' \
+  "$(rss "$exporter_pid")" "$(rss "$node_pid")"
+
+# Slow clients: 1,000 connections that each send half a request and wait, held open while both
+# exporters are scraped (anyone who reaches an exporter can do this).
+slow_clients() {  # PORT: holds the connections until stdin closes; prints "ready"
+  python3 -c '
+import socket, sys
+port = int(sys.argv[1])
+held = []
+for _ in range(1000):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.send(b"GET /metrics HTTP/1.1\r\nHost: bench\r\n")
+    held.append(s)
+print("ready", flush=True)
+sys.stdin.read()' "$1"
+}
+echo "== the same scrapes with 1,000 clients holding half a request each"
+for name in portkit node; do
+  port_var=${name}_port
+  exec {slow_in}> >(slow_clients "${!port_var}" >"$holder_dir/slow_$name")
+  until grep -q ready "$holder_dir/slow_$name" 2>/dev/null; do sleep 0.1; done
+  declare "${name}_slow_ms=$(median_ms "curl -s -m 10 -o /dev/null http://127.0.0.1:${!port_var}/metrics")"
+  exec {slow_in}>&-
+done
+printf '  portkit exporter /metrics %7s ms   node_exporter %7s ms   ratio portkit / node_exporter %s\n' \
+  "$portkit_slow_ms" "$node_slow_ms" "$(ratio "$portkit_slow_ms" "$node_slow_ms")"
+printf '  RSS with them: portkit exporter %s KiB, node_exporter %s KiB\n' \
   "$(rss "$exporter_pid")" "$(rss "$node_pid")"

@@ -33,7 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib.sh
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.05; done; return 1; }
 
 # ---- servers
@@ -185,7 +185,6 @@ for name in "${names[@]}"; do
 done
 printf '%-8s %14s %14s %16s %16s\n' "" "1 stream Gb/s" "8 streams Gb/s" "keep-alive req/s" "conn-close req/s"
 for name in "${names[@]}"; do
-  ratio() { python3 -c "print(f'{$1/$2:.2f}x')"; }
   printf '%-8s %8s %5s %8s %5s %10s %5s %10s %5s\n' "$name" \
     "${result[$name,P1]}" "$(ratio "${result[$name,P1]}" "${result[direct,P1]}")" \
     "${result[$name,P8]}" "$(ratio "${result[$name,P8]}" "${result[direct,P8]}")" \

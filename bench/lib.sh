@@ -1,5 +1,31 @@
 # Shared by the bench scripts (sourced, not run).
 
+# free_port: a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# ratio NUMERATOR DENOMINATOR: NUMERATOR/DENOMINATOR as "12.34x". A denominator below the
+# measurement's resolution (a run under 5 ms timed to 10 ms) says so instead of dividing by 0.
+ratio() {
+  python3 -c '
+import sys
+n, d = float(sys.argv[1]), float(sys.argv[2])
+print(f"{n / d:.2f}x" if d > 0 else "n/a (too fast to time)")' "$1" "$2"
+}
+
+# measure COMMAND...: one run, as "wall_s cpu_s peak_kb" (cpu = user + system of the command
+# and its children, so a multi-threaded tool and a single-threaded one compare fairly).
+measure() {
+  python3 -c '
+import resource, subprocess, sys, time
+start = time.perf_counter()
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+wall = time.perf_counter() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{wall:.4f} {usage.ru_utime + usage.ru_stime:.4f} {usage.ru_maxrss}")' "$@"
+}
+
 # median_ms [HYPERFINE OPTIONS...] COMMAND: hyperfine's median of one command, in ms.
 median_ms() {
   local report

@@ -25,7 +25,7 @@ for pairs in $sizes; do
   sockets=$(ss -tanuH | wc -l)
   echo "== $pairs pairs: $sockets sockets on this host"
   declare -A t=()
-  t[ls_a]=$(median_ms -i "$portkit ls -a")
+  t[ls_a]=$(median_ms -i "$portkit ls -a -t")  # the same TCP sockets as ss -tanp
   t[ss_tanp]=$(median_ms -i "ss -tanp")
   t[ls]=$(median_ms -i "$portkit ls")
   t[ss_tulpn]=$(median_ms -i "ss -tulpn")
@@ -39,15 +39,14 @@ for pairs in $sizes; do
     t[lsof_port]=$(median_ms -i "lsof -nP -iTCP:$port")
   fi
   if command -v fuser >/dev/null; then t[fuser]=$(median_ms -i "fuser $port/tcp"); fi
-  ratio() { python3 -c "print(f'{float(\"$2\")/float(\"$1\"):.1f}x')"; }
-  printf '  ls -a            %8s ms   ss -tanp %8s ms   ratio %s faster\n' "${t[ls_a]}" "${t[ss_tanp]}" "$(ratio "${t[ls_a]}" "${t[ss_tanp]}")"
-  [[ -n ${t[netstat]:-} ]] && printf '                                  netstat -tanp %8s ms   ratio %s\n' "${t[netstat]}" "$(ratio "${t[ls_a]}" "${t[netstat]}")"
-  [[ -n ${t[lsof]:-} ]] && printf '                                  lsof -nP -iTCP %7s ms   ratio %s\n' "${t[lsof]}" "$(ratio "${t[ls_a]}" "${t[lsof]}")"
-  printf '  ls (listening)   %8s ms   ss -tulpn %7s ms   ratio %s faster\n' "${t[ls]}" "${t[ss_tulpn]}" "$(ratio "${t[ls]}" "${t[ss_tulpn]}")"
-  printf '  ls -a -t -n      %8s ms   ss -tan %9s ms   ratio %s (portkit/ss %.2f)\n' "${t[ls_an_noowners]}" "${t[ss_tan]}" "$(ratio "${t[ls_an_noowners]}" "${t[ss_tan]}")" "$(python3 -c "print(${t[ls_an_noowners]}/${t[ss_tan]})")"
+  printf '  ls -a -t          %8s ms   ss -tanp %8s ms   ratio %s faster\n' "${t[ls_a]}" "${t[ss_tanp]}" "$(ratio "${t[ss_tanp]}" "${t[ls_a]}")"
+  [[ -n ${t[netstat]:-} ]] && printf '                                  netstat -tanp %8s ms   ratio %s\n' "${t[netstat]}" "$(ratio "${t[netstat]}" "${t[ls_a]}")"
+  [[ -n ${t[lsof]:-} ]] && printf '                                  lsof -nP -iTCP %7s ms   ratio %s\n' "${t[lsof]}" "$(ratio "${t[lsof]}" "${t[ls_a]}")"
+  printf '  ls (listening)   %8s ms   ss -tulpn %7s ms   ratio %s faster\n' "${t[ls]}" "${t[ss_tulpn]}" "$(ratio "${t[ss_tulpn]}" "${t[ls]}")"
+  printf '  ls -a -t -n      %8s ms   ss -tan %9s ms   ratio %s (portkit/ss %.2f)\n' "${t[ls_an_noowners]}" "${t[ss_tan]}" "$(ratio "${t[ss_tan]}" "${t[ls_an_noowners]}")" "$(python3 -c "print(${t[ls_an_noowners]}/${t[ss_tan]})")"
   printf '  who PORT         %8s ms' "${t[who]}"
-  [[ -n ${t[lsof_port]:-} ]] && printf '   lsof -iTCP:PORT %s ms (%s)' "${t[lsof_port]}" "$(ratio "${t[who]}" "${t[lsof_port]}")"
-  [[ -n ${t[fuser]:-} ]] && printf '   fuser %s ms (%s)' "${t[fuser]}" "$(ratio "${t[who]}" "${t[fuser]}")"
+  [[ -n ${t[lsof_port]:-} ]] && printf '   lsof -iTCP:PORT %s ms (%s)' "${t[lsof_port]}" "$(ratio "${t[lsof_port]}" "${t[who]}")"
+  [[ -n ${t[fuser]:-} ]] && printf '   fuser %s ms (%s)' "${t[fuser]}" "$(ratio "${t[fuser]}" "${t[who]}")"
   echo
   rss=$(/usr/bin/time -f %M "$portkit" ls -a 2>&1 >/dev/null | tail -1)
   rss_stream=$(/usr/bin/time -f %M "$portkit" ls -a -n --stream 2>&1 >/dev/null | tail -1)

@@ -14,7 +14,6 @@ for tool in hyperfine python3 ss nc; do
 done
 
 source bench/lib.sh
-ratio() { python3 -c "print(f'{float(\"$2\")/float(\"$1\"):.1f}x')"; }
 
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -44,9 +43,9 @@ near_ms=$(median_ms "$portkit free --near $base")
 nc_ms=$(median_ms "bash $work/near.sh")
 echo "== free (one port)"
 printf '  portkit free          %7s ms   ss|comm|shuf idiom %7s ms (%s)   python bind(0) %7s ms (%s)\n' \
-  "$free_ms" "$idiom_ms" "$(ratio "$free_ms" "$idiom_ms")" "$python_ms" "$(ratio "$free_ms" "$python_ms")"
+  "$free_ms" "$idiom_ms" "$(ratio "$idiom_ms" "$free_ms")" "$python_ms" "$(ratio "$python_ms" "$free_ms")"
 printf '  portkit free --near  %7s ms   nc -z loop %7s ms (%s)   nearest either side %s, nc (upward) %s\n' \
-  "$near_ms" "$nc_ms" "$(ratio "$near_ms" "$nc_ms")" "$("$portkit" free --near "$base")" "$(bash "$work/near.sh")"
+  "$near_ms" "$nc_ms" "$(ratio "$nc_ms" "$near_ms")" "$("$portkit" free --near "$base")" "$(bash "$work/near.sh")"
 
 cat >"$work/compose.yml" <<'YML'
 services:
@@ -59,11 +58,11 @@ audit_ms=$(median_ms -i "$portkit audit")
 ss_ms=$(median_ms "ss -tulpn")
 compose_ms=$(median_ms -i "$portkit audit --compose $work/compose.yml")
 echo "== audit"
-printf '  portkit audit (host)     %7s ms   ss -tulpn %7s ms (%s)\n' "$audit_ms" "$ss_ms" "$(ratio "$audit_ms" "$ss_ms")"
+printf '  portkit audit (host)     %7s ms   ss -tulpn %7s ms (%s)\n' "$audit_ms" "$ss_ms" "$(ratio "$ss_ms" "$audit_ms")"
 if python3 -c 'import yaml' 2>/dev/null; then
   yaml_ms=$(median_ms "python3 -c 'import yaml,sys; yaml.safe_load(open(sys.argv[1]))' $work/compose.yml")
   printf '  portkit audit --compose  %7s ms   python3 yaml.safe_load alone %7s ms (%s)   (400 ports)\n' \
-    "$compose_ms" "$yaml_ms" "$(ratio "$compose_ms" "$yaml_ms")"
+    "$compose_ms" "$yaml_ms" "$(ratio "$yaml_ms" "$compose_ms")"
 else
   printf '  portkit audit --compose  %7s ms   (python3-yaml absent: no anchor)\n' "$compose_ms"
 fi

@@ -4,7 +4,8 @@
 #  2. -p- on a namespace host 20 ms away with ~1,000 dropped ports: nmap -sT -T4;
 #  3. --top 1000 on a firewalled namespace host 20 ms away (all but two ports dropped);
 #  4. --top 1000 on loopback.
-# Prints wall time, peak RSS, ratios, and whether every port's state agrees with nmap's.
+# Prints wall time, CPU time (portkit runs several threads, nmap one), peak RSS, ratios of both,
+# and whether every port's state agrees with nmap's, for every case.
 # Traffic stays on loopback and on namespace hosts made here (tests/tools/netns-host).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,23 +48,24 @@ int main(void) {
 C
 cc -O2 -o "$work/connect_loop" "$work/connect_loop.c"
 
-# best_of COMMAND...: the fastest of $rounds runs, as "seconds peak_kb".
+source bench/lib.sh
+
+# best_of COMMAND...: the fastest of $rounds runs, as "wall_s cpu_s peak_kb".
 best_of() {
   local best="" line
   for _ in $(seq "$rounds"); do
-    line=$(/usr/bin/time -f '%e %M' "$@" 2>&1 >/dev/null | tail -1)
-    if [[ -z $best ]] || awk -v a="${line% *}" -v b="${best% *}" 'BEGIN{exit !(a<b)}'; then best=$line; fi
+    line=$(measure "$@")
+    if [[ -z $best ]] || awk -v a="${line%% *}" -v b="${best%% *}" 'BEGIN{exit !(a<b)}'; then best=$line; fi
   done
   echo "$best"
 }
 
-# agreement TARGET PORTS [portkit flags]: compares every port's state, portkit (--json) vs
+# agreement TARGET PORTKIT_PORTS NMAP_PORTS: compares every port's state, portkit (--json) vs
 # nmap -sT (-d3 lists every port in its XML instead of folding the common state).
 agreement() {
-  local target=$1 ports=$2
-  shift 2
-  "$portkit" scan "$target" "$@" $ports --json >"$work/ours.json" || true
-  nmap -n -Pn -sT -T4 -d3 $ports -oX "$work/theirs.xml" "$target" >/dev/null 2>&1
+  local target=$1 ports=$2 nmap_ports=$3
+  "$portkit" scan "$target" $ports --json >"$work/ours.json" || true
+  nmap -n -Pn -sT -T4 -d3 $nmap_ports -oX "$work/theirs.xml" "$target" >/dev/null 2>&1
   python3 - "$work/ours.json" "$work/theirs.xml" <<'PY'
 import json, re, sys
 ours = {}
@@ -82,10 +84,14 @@ else:
 PY
 }
 
-row() {  # label ours theirs anchor
-  local label=$1 ours=$2 theirs=$3 anchor=$4
-  printf '%-34s portkit %6.2f s %6.1f MB   %-22s %6.2f s   ratio %5.1fx\n' "$label" "${ours% *}" \
-    "$(echo "${ours#* } / 1024" | bc -l)" "$anchor" "${theirs% *}" "$(echo "${theirs% *} / ${ours% *}" | bc -l)"
+row() {  # label ours theirs anchor: times as "wall cpu peak_kb"
+  local label=$1 anchor=$4
+  local -a ours theirs
+  read -r -a ours <<<"$2"
+  read -r -a theirs <<<"$3"
+  printf '%-31s portkit %7.3f s wall %7.3f s cpu %6.1f MB | %-18s %7.3f s wall %7.3f s cpu | faster: wall %s, cpu %s\n' \
+    "$label" "${ours[0]}" "${ours[1]}" "$(python3 -c "print(${ours[2]} / 1024)")" "$anchor" \
+    "${theirs[0]}" "${theirs[1]}" "$(ratio "${theirs[0]}" "${ours[0]}")" "$(ratio "${theirs[1]}" "${ours[1]}")"
 }
 
 echo "== 1. loopback, all 65535 ports"
@@ -94,7 +100,7 @@ nmap_t4=$(best_of nmap -n -Pn -sT -T4 -p- 127.0.0.1)
 floor=$(best_of "$work/connect_loop")
 row "loopback -p-" "$ours" "$nmap_t4" "nmap -sT -T4"
 row "loopback -p-" "$ours" "$floor" "bare connect loop"
-agreement 127.0.0.1 -p-
+agreement 127.0.0.1 -p- -p-
 
 echo "== 2. namespace host 20 ms away, -p-, 1000 ports dropped"
 # host_up ARGS...: brings a namespace host up, remembers it for cleanup, prints its IPv4 address.
@@ -109,7 +115,7 @@ delayed=$(<"$work/host")
 ours=$(best_of "$portkit" scan "$delayed" -p-)
 nmap_t4=$(best_of nmap -n -Pn -sT -T4 -p- "$delayed")
 row "20 ms host -p-" "$ours" "$nmap_t4" "nmap -sT -T4"
-agreement "$delayed" -p-
+agreement "$delayed" -p- -p-
 
 echo "== 3. firewalled namespace host 20 ms away, top 1000 (all but 22 and 443 dropped)"
 host_up --delay 20ms --tcp-open 22,443 --tcp-drop 1-21,23-442,444-65535 >"$work/host"
@@ -117,9 +123,10 @@ firewalled=$(<"$work/host")
 ours=$(best_of "$portkit" scan "$firewalled" --top 1000)
 nmap_t4=$(best_of nmap -n -Pn -sT -T4 --top-ports 1000 "$firewalled")
 row "firewalled 20 ms host top-1000" "$ours" "$nmap_t4" "nmap -sT -T4"
-"$portkit" scan "$firewalled" --top 1000 --open --json | grep -c '"state":"open"' | sed 's/^/open ports found by portkit: /'
+agreement "$firewalled" "--top 1000" "--top-ports 1000"
 
 echo "== 4. loopback, top 1000"
 ours=$(best_of "$portkit" scan 127.0.0.1 --top 1000)
 nmap_t4=$(best_of nmap -n -Pn -sT -T4 --top-ports 1000 127.0.0.1)
 row "loopback top-1000" "$ours" "$nmap_t4" "nmap -sT -T4"
+agreement 127.0.0.1 "--top 1000" "--top-ports 1000"

@@ -14,7 +14,7 @@ for tool in nc ncat hyperfine python3; do
   command -v "$tool" >/dev/null || { echo "$tool missing: scripts/install-deps" >&2; exit 2; }
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source bench/lib.sh
 now_ns() { date +%s%N; }
 
 # 1. Time from open to noticed. A small listener opens at a random moment 1.0-1.9 s after
@@ -48,8 +48,8 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 ours=$(for _ in $(seq "$rounds"); do measure_wait "$portkit wait --quiet --timeout 10s 127.0.0.1:PORT"; done | median)
 theirs=$(for _ in $(seq "$rounds"); do measure_wait "until nc -z 127.0.0.1 PORT 2>/dev/null; do sleep 1; done"; done | median)
-printf 'open -> noticed   portkit wait %8.1f ms   wait-for-it loop (nc -z, 1 s) %8.1f ms   ratio %.1fx faster\n' \
-  "$(echo "$ours / 1000" | bc -l)" "$(echo "$theirs / 1000" | bc -l)" "$(echo "$theirs / $ours" | bc -l)"
+printf 'open -> noticed   portkit wait %8.1f ms   wait-for-it loop (nc -z, 1 s) %8.1f ms   %s faster\n' \
+  "$(python3 -c "print($ours / 1000)")" "$(python3 -c "print($theirs / 1000)")" "$(ratio "$theirs" "$ours")"
 
 # 2. 100 endpoints: half open (one listener per port), half closed.
 servers=()
@@ -71,8 +71,8 @@ hyperfine -N --warmup 2 --runs 10 --export-json "$report" -i \
 check100=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"]*1000)' "$report")
 hyperfine --warmup 1 --runs 5 --export-json "$report" -i "bash $sequential" >/dev/null 2>&1
 nc100=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][0]["median"]*1000)' "$report")
-printf '100 endpoints     portkit check %8.2f ms   100 sequential nc -zv %8.2f ms   ratio %.1fx faster\n' \
-  "$check100" "$nc100" "$(echo "$nc100 / $check100" | bc -l)"
+printf '100 endpoints     portkit check %8.2f ms   100 sequential nc -zv %8.2f ms   %s faster\n' \
+  "$check100" "$nc100" "$(ratio "$nc100" "$check100")"
 
 # 3. One endpoint, start to exit, and memory.
 one=${endpoints[0]}

@@ -136,6 +136,14 @@ int generate(const portkit::CuratedDocument& curated, std::vector<portkit::Servi
                                  aliases.add(blob, entry.aliases), entry.ip_protocol,
                                  blob.ref(entry.description), blob.ref(entry.devops_note));
   }
+  std::string concept_rows;
+  for (const auto& concept_entry : curated.concepts) {
+    concept_rows +=
+        fmt::format("    {{{}, {}, {}, {{{}, {}, {}}}, {}}},\n", blob.ref(concept_entry.id),
+                    blob.ref(concept_entry.question), blob.ref(concept_entry.answer),
+                    blob.ref(concept_entry.wrong[0]), blob.ref(concept_entry.wrong[1]),
+                    blob.ref(concept_entry.wrong[2]), blob.ref(concept_entry.explanation));
+  }
   std::string iana_rows;
   std::string ranged_rows;
   std::size_t ranged_count = 0;
@@ -162,12 +170,14 @@ int generate(const portkit::CuratedDocument& curated, std::vector<portkit::Servi
   out += aliases.definition();
   out += table("CuratedRecord", "kCurated", curated_rows);
   out += table("PortlessRecord", "kPortless", portless_rows);
+  out += table("ConceptRecord", "kConcepts", concept_rows);
   out += table("IanaRecord", "kIana", iana_rows);
   out += fmt::format("const std::uint16_t kIanaRanged[] = {{{}0}};\n", ranged_rows);
   out += table("NameIndexRecord", "kCuratedNames", curated_name_rows);
   out += table("NameIndexRecord", "kIanaNames", iana_name_rows);
   out += fmt::format("const std::size_t kCuratedCount = {};\n", curated.ports.size());
   out += fmt::format("const std::size_t kPortlessCount = {};\n", curated.portless.size());
+  out += fmt::format("const std::size_t kConceptCount = {};\n", curated.concepts.size());
   out += fmt::format("const std::size_t kIanaCount = {};\n", iana.size());
   out += fmt::format("const std::size_t kCuratedNameCount = {};\n", curated_names.size());
   out += fmt::format("const std::size_t kIanaNameCount = {};\n", iana_names.size());

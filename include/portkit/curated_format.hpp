@@ -31,9 +31,19 @@ struct PortlessSource {
   std::string devops_note;
 };
 
+// A networking idea the quiz asks about (what a socket is, closed vs filtered, ...).
+struct ConceptSource {
+  std::string id;
+  std::string question;
+  std::string answer;
+  std::vector<std::string> wrong;  // exactly three plausible wrong answers
+  std::string explanation;
+};
+
 struct CuratedDocument {
   std::vector<CuratedSource> ports;
   std::vector<PortlessSource> portless;
+  std::vector<ConceptSource> concepts;
 };
 
 Result<CuratedDocument> parse_curated(std::string_view json_text);

@@ -9,7 +9,7 @@
 namespace portkit {
 
 struct QuizQuestion {
-  std::string kind;  // "port_to_service", "service_to_port", "transport", "range"
+  std::string kind;  // "port_to_service", "service_to_port", "transport", "range", "concept"
   std::string prompt;
   std::vector<std::string> choices;
   std::size_t answer = 0;  // index into choices

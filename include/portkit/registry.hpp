@@ -1,5 +1,6 @@
 #pragma once
 // The knowledge base: our curated table plus the full IANA registry, both compiled in.
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -40,9 +41,19 @@ struct PortlessProtocol {
   std::string_view devops_note;
 };
 
+// A networking idea the quiz asks about, with three plausible wrong answers.
+struct Concept {
+  std::string_view id;
+  std::string_view question;
+  std::string_view answer;
+  std::array<std::string_view, 3> wrong;
+  std::string_view explanation;
+};
+
 namespace registry {
 
 std::span<const CuratedEntry> curated();
+std::span<const Concept> concepts();
 std::span<const PortlessProtocol> portless();
 std::size_t iana_size();
 IanaEntry iana_entry(std::size_t index);  // sorted by port, index < iana_size()

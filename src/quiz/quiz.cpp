@@ -125,16 +125,37 @@ QuizQuestion ask(std::size_t kind, const CuratedEntry& entry, const Pool& pool,
   return question;
 }
 
+QuizQuestion ask_concept(const Concept& idea, SplitMix64& random) {
+  QuizQuestion question;
+  question.kind = "concept";
+  question.prompt = std::string(idea.question);
+  question.explanation = std::string(idea.explanation);
+  std::vector<std::string> wrong(idea.wrong.begin(), idea.wrong.end());
+  shuffle_in(question, std::string(idea.answer), std::move(wrong), random);
+  return question;
+}
+
 }  // namespace
 
 std::vector<QuizQuestion> make_quiz(std::size_t count, std::uint64_t seed) {
   SplitMix64 random(seed);
   const auto pool = single_port_entries();
+  const auto ideas = registry::concepts();
   std::vector<QuizQuestion> quiz;
   std::set<std::pair<std::size_t, const CuratedEntry*>> asked;
-  constexpr std::size_t kKinds = 4;
+  std::set<std::size_t> asked_ideas;
+  // Four kinds about ports, and the concepts (sockets, states, closed vs filtered, ...) as a
+  // fifth kind, asked about as often as each of the others.
+  constexpr std::size_t kPortKinds = 4;
   for (std::size_t attempts = 0; quiz.size() < count && attempts < count * 50; ++attempts) {
-    const auto kind = random.below(kKinds);
+    const auto kind = random.below(kPortKinds + 1);
+    if (kind == kPortKinds) {
+      if (ideas.empty()) continue;
+      const auto idea = random.below(ideas.size());
+      if (!asked_ideas.insert(idea).second) continue;
+      quiz.push_back(ask_concept(ideas[idea], random));
+      continue;
+    }
     const auto* entry = pool[random.below(pool.size())];
     if (!asked.insert({kind, entry}).second) continue;
     quiz.push_back(ask(kind, *entry, pool, random));

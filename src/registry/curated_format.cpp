@@ -94,6 +94,22 @@ PortlessSource parse_portless_entry(const json& item, std::size_t index) {
   return entry;
 }
 
+ConceptSource parse_concept(const json& item, std::size_t index) {
+  const auto label = "concept #" + std::to_string(index + 1);
+  if (!item.is_object()) throw CuratedError{label + ": must be an object"};
+  ConceptSource concept_entry;
+  concept_entry.id = required_text(item, "id", label);
+  concept_entry.question = required_text(item, "question", label);
+  concept_entry.answer = required_text(item, "answer", label);
+  concept_entry.wrong = string_list(item, "wrong", label);
+  if (concept_entry.wrong.size() != 3) throw CuratedError{label + ": 'wrong' needs three answers"};
+  for (const auto& wrong : concept_entry.wrong) {
+    if (wrong == concept_entry.answer) throw CuratedError{label + ": a wrong answer is the answer"};
+  }
+  concept_entry.explanation = required_text(item, "explanation", label);
+  return concept_entry;
+}
+
 // A name or alias must not shadow another entry or a category: `lookup mail` has to find the
 // mail category, not the one entry that happens to carry "mail" as an alias.
 void check_names(const CuratedDocument& document) {
@@ -138,6 +154,13 @@ Result<CuratedDocument> parse_curated(std::string_view json_text) {
       if (!portless.is_array()) return make_error("curated data: 'portless' must be a list");
       for (std::size_t i = 0; i < portless.size(); ++i) {
         result.portless.push_back(parse_portless_entry(portless[i], i));
+      }
+    }
+    if (document.contains("concepts")) {
+      const auto& concepts = document["concepts"];
+      if (!concepts.is_array()) return make_error("curated data: 'concepts' must be a list");
+      for (std::size_t i = 0; i < concepts.size(); ++i) {
+        result.concepts.push_back(parse_concept(concepts[i], i));
       }
     }
     check_names(result);

@@ -22,6 +22,7 @@ struct CuratedViews {
   std::vector<std::string_view> aliases;
   std::vector<CuratedEntry> entries;
   std::vector<PortlessProtocol> portless;
+  std::vector<Concept> concepts;
   // Entries of one port, by port (table order within a port): service_name runs per socket.
   std::vector<std::pair<std::uint16_t, std::uint16_t>> single_port;  // port, entry index
 
@@ -59,6 +60,15 @@ struct CuratedViews {
       portless.push_back({data::text(record.name),
                           alias_span(record.alias_begin, record.alias_count), record.ip_protocol,
                           data::text(record.description), data::text(record.devops_note)});
+    }
+    for (std::size_t i = 0; i < data::kConceptCount; ++i) {
+      const auto& record = data::kConcepts[i];
+      concepts.push_back(
+          {data::text(record.id),
+           data::text(record.question),
+           data::text(record.answer),
+           {data::text(record.wrong[0]), data::text(record.wrong[1]), data::text(record.wrong[2])},
+           data::text(record.explanation)});
     }
   }
 };
@@ -129,6 +139,10 @@ bool category_matches(std::string_view category, std::string_view keyword) {
 std::span<const CuratedEntry> curated() {
   return curated_views().entries;
 }
+std::span<const Concept> concepts() {
+  return curated_views().concepts;
+}
+
 std::span<const PortlessProtocol> portless() {
   return curated_views().portless;
 }

@@ -31,6 +31,12 @@ struct PortlessRecord {
   TextRef description, devops_note;
 };
 
+struct ConceptRecord {
+  TextRef id, question, answer;
+  TextRef wrong[3];
+  TextRef explanation;
+};
+
 struct IanaRecord {
   std::uint16_t low, high;
   std::uint8_t protocols;
@@ -49,6 +55,8 @@ extern const CuratedRecord kCurated[];
 extern const std::size_t kCuratedCount;
 extern const PortlessRecord kPortless[];
 extern const std::size_t kPortlessCount;
+extern const ConceptRecord kConcepts[];
+extern const std::size_t kConceptCount;
 extern const IanaRecord kIana[];  // sorted by (low, high, name)
 extern const std::size_t kIanaCount;
 extern const NameIndexRecord kCuratedNames[];

@@ -54,13 +54,47 @@ TEST(Quiz, AnswersAgreeWithTheKnowledgeBase) {
         const auto name =
             range_class_name(range_class(static_cast<std::uint16_t>(std::stoi(digits))));
         EXPECT_EQ(answer.rfind(std::string(name), 0), 0u) << question.prompt;
+      } else if (question.kind == "concept") {
+        bool known = false;
+        for (const auto& idea : registry::concepts()) {
+          known = known || (idea.question == question.prompt && idea.answer == answer);
+        }
+        EXPECT_TRUE(known) << question.prompt << " -> " << answer;
+        EXPECT_EQ(question.choices.size(), 4u);
       } else {
         EXPECT_EQ(question.kind, "transport");
         EXPECT_EQ(question.choices.size(), 3u);
       }
     }
   }
-  EXPECT_EQ(kinds.size(), 4u);
+  EXPECT_EQ(kinds.size(), 5u);
+}
+
+// The seeds' ideas are in the knowledge base, each a question with three wrong answers.
+TEST(Quiz, TheSeedsConceptsAreAsked) {
+  std::set<std::string> ids;
+  for (const auto& idea : registry::concepts()) {
+    ids.insert(std::string(idea.id));
+    for (const auto& wrong : idea.wrong) EXPECT_NE(wrong, idea.answer) << idea.id;
+  }
+  for (const auto* id :
+       {"socket", "tcp-vs-udp", "state-listen", "state-established", "state-time-wait",
+        "refused-vs-timeout", "all-interfaces", "ephemeral-ports"}) {
+    EXPECT_TRUE(ids.count(id)) << id;
+  }
+}
+
+// HTTPS is TCP; HTTP/3 over UDP 443 is an entry of its own, not a second answer for HTTPS.
+TEST(Quiz, HttpsIsTcpAndHttp3IsItsOwnUdpEntry) {
+  const auto https = registry::curated_by_name("https");
+  ASSERT_EQ(https.size(), 1u);
+  EXPECT_EQ(https.front()->protocols, kProtoTcp);
+  const auto http3 = registry::curated_by_name("quic");
+  ASSERT_EQ(http3.size(), 1u);
+  EXPECT_EQ(http3.front()->protocols, kProtoUdp);
+  EXPECT_EQ(http3.front()->ports.low, 443);
+  EXPECT_EQ(registry::service_name(443, Proto::tcp), "https");
+  EXPECT_EQ(registry::service_name(443, Proto::udp), "http3");
 }
 
 TEST(Quiz, AnswerParsing) {

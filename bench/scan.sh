@@ -75,11 +75,16 @@ for line in open(sys.argv[1]):
         ours[(item["port"], item["proto"])] = item["state"]
 theirs = {(int(p), proto): state for proto, p, state in re.findall(
     r'protocol="(\w+)" portid="(\d+)"><state state="([a-z|]+)"', open(sys.argv[2]).read())}
-differ = [k for k in theirs if ours.get(k) != theirs[k]] + [k for k in ours if k not in theirs]
-if not differ and theirs:
-    print(f"agree on all {len(theirs)} ports")
+# --top N picks differently: nmap's N by frequency alone, portkit's with the DevOps ports of
+# its knowledge base (2375, 2379, 5672, ...). States are compared on the ports both scanned.
+both = [k for k in theirs if k in ours]
+differ = [k for k in both if ours[k] != theirs[k]]
+only = len(set(ours) ^ set(theirs))
+chosen = f" ({only // 2} of the {len(theirs)} chosen differently by --top)" if only else ""
+if not differ and both:
+    print(f"agree on all {len(both)} ports both scanned{chosen}")
 else:
-    print(f"DISAGREE on {len(differ)} of {len(theirs)} ports, e.g. " +
+    print(f"DISAGREE on {len(differ)} of {len(both)} ports, e.g. " +
           ", ".join(f"{p}/{q}: portkit {ours.get((p, q))} nmap {theirs.get((p, q))}" for p, q in differ[:5]))
 PY
 }

@@ -219,6 +219,16 @@ TEST(SocketsCli, WhoFindsAndKillsTheOwner) {
   EXPECT_EQ(dry.exit_code, 0);
   EXPECT_NE(dry.out.find("would send signal 15 to"), std::string::npos) << dry.out;
 
+  // --json: one document, not the table, with the owner and the signals it would send.
+  const auto dry_json = run_portkit({"who", port, "--kill", "--dry-run", "--json"});
+  EXPECT_EQ(dry_json.exit_code, 0) << dry_json.err;
+  const auto planned = json::parse(dry_json.out);
+  ASSERT_EQ(planned["signals"].size(), 1u) << dry_json.out;
+  EXPECT_EQ(planned["signals"][0]["pid"], server.pid());
+  EXPECT_EQ(planned["signals"][0]["signal"], 15);
+  EXPECT_EQ(planned["signals"][0]["sent"], false);
+  EXPECT_EQ(planned["sockets"][0]["local_port"], std::stoi(port));
+
   const auto killed = run_portkit({"who", port, "--kill", "--yes", "--wait"});
   EXPECT_EQ(killed.exit_code, 0) << killed.err;
   EXPECT_NE(killed.out.find("port is free"), std::string::npos);

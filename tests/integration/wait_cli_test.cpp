@@ -28,6 +28,16 @@ TEST(WaitCli, NoticesAPortThatOpensAfterOneSecond) {
   EXPECT_EQ(report["endpoints"][0]["state"], "open");
 }
 
+// nmap's spellings are scan's: after "--" every word goes to the command exactly as typed.
+TEST(WaitCli, TheCommandAfterTheSeparatorGetsItsArgumentsUntouched) {
+  BackgroundProcess server({PORTKIT_BINARY, "listen", "0", "--json"});
+  const auto port = std::to_string(listening_port(server));
+  const auto result =
+      run_portkit({"wait", "127.0.0.1:" + port, "--", "echo", "-oX", "-iL", "-oG", "--", "[::1]"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "-oX -iL -oG -- [::1]\n");
+}
+
 TEST(WaitCli, ExecsTheCommandAndPassesItsExitCode) {
   BackgroundProcess server({PORTKIT_BINARY, "listen", "0", "--json"});
   const auto port = std::to_string(listening_port(server));

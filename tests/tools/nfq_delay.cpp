@@ -4,10 +4,10 @@
 // in arrival order, so the path gains a constant latency and keeps its packet order. Only the
 // packet's id is kept (copy mode "meta"), so a held packet costs 16 bytes here.
 #include <arpa/inet.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
 #include <linux/netfilter.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <libnetfilter_queue/libnetfilter_queue.h>
 
 #include <cerrno>
 #include <chrono>

@@ -61,8 +61,12 @@ Result<ServiceLine> parse_line(std::string_view line, std::size_t line_number) {
     const auto next = protos.find('/');
     const auto name = protos.substr(0, next);
     const auto bit = parse_proto_bit(name);
-    if (!bit) return make_error(where + "unknown protocol '" + std::string(name) + "'");
-    entry.protocols |= *bit;
+    // netbase's /etc/services also lists AppleTalk's DDP sockets, which are not IP ports:
+    // known, and left out (a line of nothing else is skipped).
+    if (!bit && !iequals(name, "ddp")) {
+      return make_error(where + "unknown protocol '" + std::string(name) + "'");
+    }
+    if (bit) entry.protocols |= *bit;
     if (next == std::string_view::npos) break;
     protos = protos.substr(next + 1);
   }
@@ -82,7 +86,7 @@ Result<std::vector<ServiceLine>> parse_services(std::string_view text) {
     if (content.empty() || content.front() == '#') continue;
     auto parsed = parse_line(content, line_number);
     if (!parsed) return parsed.error();
-    entries.push_back(std::move(parsed).value());
+    if (parsed->protocols != 0) entries.push_back(std::move(parsed).value());
   }
   return entries;
 }

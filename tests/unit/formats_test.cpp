@@ -36,6 +36,14 @@ TEST(ServicesFormat, MalformedLinesNameTheirLine) {
   EXPECT_EQ(parse_services("a 9/tcp/").error().message, "line 1: unknown protocol ''");
 }
 
+// netbase's /etc/services (the build's fallback) lists AppleTalk DDP sockets: not IP ports.
+TEST(ServicesFormat, NetbaseDdpLinesAreLeftOut) {
+  const auto parsed = parse_services("rtmp 1/ddp # Routing\nssh 22/tcp\nzip 6/ddp\n");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  ASSERT_EQ(parsed->size(), 1u);
+  EXPECT_EQ((*parsed)[0].name, "ssh");
+}
+
 TEST(CuratedFormat, ParsesEntries) {
   const auto parsed = parse_curated(R"({"ports": [
     {"port": 22, "protocols": ["tcp"], "name": "ssh", "aliases": ["sftp"], "rank": 3,

@@ -203,17 +203,19 @@ TEST(ForwardRelay, ASlowReaderStopsReadsOnTheOtherSideAndMemoryStaysBounded) {
   const int fd = connect_local(forwarder.ports[0]);
   ASSERT_GE(fd, 0);
   ASSERT_EQ(read_exactly(fd, 1 << 16, 5000).size(), std::size_t{1} << 16);
-  // The baseline once the buffers on the way have filled: two equal readings in a row.
+  // The baseline once the buffers on the way have filled: five equal readings in a row.
   long before = tree_rss_kib(forwarder.process->pid());
-  for (int reading = 0; reading < 50; ++reading) {
+  for (int reading = 0, steady = 0; reading < 100 && steady < 5; ++reading) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     const auto now = tree_rss_kib(forwarder.process->pid());
-    if (now == before) break;
+    steady = now == before ? steady + 1 : 0;
     before = now;
   }
   std::this_thread::sleep_for(std::chrono::seconds(2));  // ~128 MB offered meanwhile
   const auto after = tree_rss_kib(forwarder.process->pid());
-  EXPECT_LT(after - before, 2048) << "KiB grown while the client did not read";
+  // ~128 MB was offered meanwhile; ASan's allocator keeps a little more for itself.
+  EXPECT_LT(after - before, static_cast<long>(scaled(2048, 4096)))
+      << "KiB grown while the client did not read";
   // And the stream resumes intact once the client reads again.
   EXPECT_EQ(read_exactly(fd, 8 << 20, 10000).size(), std::size_t{8} << 20);
   ::close(fd);

@@ -228,6 +228,12 @@ TEST(AuditCli, ComposeFixtures) {
                                                                     {"datastore-published", 18}}));
   EXPECT_EQ(bad.exit_code, 1);
 
+  // From standard input, as `docker compose config | portkit audit --compose -` gives it.
+  const auto piped =
+      run_portkit({"audit", "--json", "--compose", "-"}, read_file(kFixtures + "/compose-bad.yml"));
+  EXPECT_EQ(piped.exit_code, 1) << piped.err;
+  EXPECT_EQ(file_findings(json::parse(piped.out)).size(), 4u) << piped.out;
+
   const auto malformed = audit({"--compose", kFixtures + "/compose-malformed.yml"});
   std::multiset<RuleAtLine> expected;
   for (const int line : {5, 6, 7, 8, 9, 10, 11, 15}) expected.emplace("malformed-port", line);

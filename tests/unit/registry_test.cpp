@@ -163,7 +163,8 @@ TEST(Registry, ServiceNameAgreesWithTheTablesForEveryPort) {
       named += !expected.empty();
     }
   }
-  EXPECT_GT(named, 10000u);
+  // The full IANA registry names most ports; netbase's list a few hundred.
+  EXPECT_GT(named, registry::iana_size() > 6000 ? 10000u : 300u);
 }
 
 TEST(Registry, CuratedNamesAreUnique) {

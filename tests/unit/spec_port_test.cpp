@@ -69,7 +69,7 @@ TEST(PortSpec, NamesStartingWithADigitAreNames) {
     EXPECT_EQ(spec->items.front().ports.low, 106);
   } else {
     ASSERT_FALSE(spec.ok());
-    EXPECT_EQ(spec.error().message, "unknown service name '3com-tsmux'");
+    EXPECT_NE(spec.error().message.find("'3com"), std::string::npos) << spec.error().message;
   }
 }
 

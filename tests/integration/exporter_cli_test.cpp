@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -92,7 +93,9 @@ TEST(ExporterCli, ThousandSlowClientsDoNotBlindTheScrapes) {
     times.push_back(got.ms);
   }
   std::sort(times.begin(), times.end());
-  EXPECT_LT(times[times.size() / 2], 100.0) << "median scrape, ms, with 1,000 slow clients";
+  // 100 ms in the release run; the sanitizer run (PORTKIT_TEST_LIGHT) is about 3x slower.
+  EXPECT_LT(times[times.size() / 2], std::getenv("PORTKIT_TEST_LIGHT") ? 300.0 : 100.0)
+      << "median scrape, ms, with 1,000 slow clients";
   const long grown = resident_kib(exporter.pid()) - resident_before;
   EXPECT_LT(grown, 32 * 1024) << "KiB for 1,000 idle connections";
 }

@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -114,9 +116,15 @@ TEST(ListenCli, HttpAnswersWithAThousandSlowClients) {
   const long resident_before = resident_kib(server.pid());
   const SlowClients slow(port, 1000, "GET / HTTP/1.1\r\nHost: listen\r\n");
   ASSERT_EQ(slow.connected(), 1000);
-  const auto got = timed_get("http://127.0.0.1:" + std::to_string(port) + "/");
-  EXPECT_EQ(got.status, 200);
-  EXPECT_LT(got.ms, 100.0);
+  std::vector<double> times;
+  for (int request = 0; request < 5; ++request) {
+    const auto got = timed_get("http://127.0.0.1:" + std::to_string(port) + "/");
+    EXPECT_EQ(got.status, 200);
+    times.push_back(got.ms);
+  }
+  std::sort(times.begin(), times.end());
+  // 100 ms in the release run; the sanitizer run (PORTKIT_TEST_LIGHT) is about 3x slower.
+  EXPECT_LT(times[2], std::getenv("PORTKIT_TEST_LIGHT") ? 300.0 : 100.0) << "median ms";
   EXPECT_LT(resident_kib(server.pid()) - resident_before, 32 * 1024) << "KiB";
 }
 

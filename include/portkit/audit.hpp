@@ -50,6 +50,9 @@ Result<std::pair<std::uint16_t, const CuratedEntry*>> parse_service_mapping(std:
 
 // The service a port means to the auditor: the map first, then the knowledge base.
 const CuratedEntry* audited_service(std::uint16_t port, Proto proto, const ServiceMap& map);
+// What a listening socket serves, to the auditor: --map first, then what its owner's program
+// serves (a Redis on 16379 is Redis), then the knowledge base's entry for the port.
+const CuratedEntry* identified_service(const SocketRow& row, const ServiceMap& map);
 // Databases, caches, search engines, message brokers, etcd: internal-only services.
 bool is_datastore(const CuratedEntry& entry);
 

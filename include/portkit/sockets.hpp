@@ -31,12 +31,18 @@ Result<std::uint32_t> parse_state_filter(std::string_view text);
 
 // One socket with what a listing knows about it; a value computed from the listing, whose
 // Owners keep `processes` alive.
+// Where a row's service name comes from: its owner's program (redis-server on 16379), or the
+// registry's name for the port number.
+enum class ServiceSource : std::uint8_t { none, registry, process };
+std::string_view service_source_name(ServiceSource source);  // "registry", "process"
+
 struct SocketRow {
   SocketRecord socket;
   std::span<const ProcessInfo* const> processes;
   std::string_view user;     // interned for the life of the process
-  std::string_view service;  // from the compiled-in registry
-  std::string_view netns;    // empty for this host's namespace; else its name or net:[inode]
+  std::string_view service;  // the owner's service where known, else the registry's
+  ServiceSource service_source = ServiceSource::none;
+  std::string_view netns;  // empty for this host's namespace; else its name or net:[inode]
   Exposure exposure = Exposure::one_address;
 };
 

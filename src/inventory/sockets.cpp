@@ -12,6 +12,7 @@
 
 #include "inventory/owner_walk.hpp"
 #include "portkit/registry.hpp"
+#include "portkit/service.hpp"
 #include "text_util.hpp"
 
 namespace portkit {
@@ -47,6 +48,18 @@ std::string_view user_name(std::uint32_t uid, bool numeric) {
 }
 
 }  // namespace
+
+std::string_view service_source_name(ServiceSource source) {
+  switch (source) {
+    case ServiceSource::registry:
+      return "registry";
+    case ServiceSource::process:
+      return "process";
+    case ServiceSource::none:
+      break;
+  }
+  return "";
+}
 
 Result<std::uint32_t> resolve_user(std::string_view text) {
   if (text.empty()) return make_error("an empty user name");
@@ -133,8 +146,18 @@ SocketRow make_row(const SocketRecord& socket, bool numeric, const Owners* owner
   row.netns = netns;
   row.exposure = exposure_of(socket.local);
   row.user = user_name(socket.uid, numeric);
-  if (!numeric) row.service = registry::service_name(socket.local_port, socket.proto);
   if (owners) row.processes = owners->find(socket.inode);
+  if (numeric) return row;
+  // The owner's program says what it serves, whatever the port; else the registry's name.
+  for (const auto* process : row.processes) {
+    if (const auto* entry = service_of_process(*process, socket.local_port, socket.proto)) {
+      row.service = entry->name;
+      row.service_source = ServiceSource::process;
+      return row;
+    }
+  }
+  row.service = registry::service_name(socket.local_port, socket.proto);
+  if (!row.service.empty()) row.service_source = ServiceSource::registry;
   return row;
 }
 

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "portkit/audit.hpp"
+#include "portkit/service.hpp"
 #include "portkit/spec.hpp"
 
 namespace portkit {
@@ -171,6 +172,16 @@ const CuratedEntry* audited_service(std::uint16_t port, Proto proto, const Servi
   return nullptr;
 }
 
+const CuratedEntry* identified_service(const SocketRow& row, const ServiceMap& map) {
+  if (map.count(row.socket.local_port)) return map.at(row.socket.local_port);
+  for (const auto* process : row.processes) {
+    if (const auto* entry = service_of_process(*process, row.socket.local_port, row.socket.proto)) {
+      return entry;
+    }
+  }
+  return audited_service(row.socket.local_port, row.socket.proto, map);
+}
+
 bool is_datastore(const CuratedEntry& entry) {
   return contains(kDatastoreCategories, entry.category) || contains(kDatastoreNames, entry.name);
 }
@@ -197,7 +208,7 @@ std::vector<Finding> audit_sockets(std::span<const SocketRow> rows, const Socket
   for (const auto& row : rows) {
     const auto& socket = row.socket;
     if (!is_listening(socket)) continue;
-    const auto* service = audited_service(socket.local_port, socket.proto, settings.map);
+    const auto* service = identified_service(row, settings.map);
     const auto exposure = exposure_of(socket.local);
     const bool beyond_loopback = exposure != Exposure::loopback;
     const std::string where = exposure == Exposure::all_interfaces ? "all interfaces"

@@ -62,6 +62,9 @@ nlohmann::json socket_json(const SocketRow& row) {
           {"processes", std::move(processes)},
           {"service", row.service.empty() ? nlohmann::json(nullptr)
                                           : nlohmann::json(std::string(row.service))},
+          {"service_source", row.service_source == ServiceSource::none
+                                 ? nlohmann::json(nullptr)
+                                 : nlohmann::json(service_source_name(row.service_source))},
           {"exposure", exposure_name(row.exposure)},
           {"netns",
            row.netns.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::string(row.netns))}};

@@ -63,9 +63,22 @@ constexpr std::array kPrograms{
     ProgramService{"ntpd", "", {"ntp"}},
 };
 
-const CuratedEntry* curated_named(std::string_view name) {
-  const auto entries = registry::curated_by_name(name);
-  return entries.empty() ? nullptr : entries.front();
+// The table's names resolved to entries once: ls asks for every owned socket, and a name
+// lookup (lower-casing, a search) per socket would cost more than the rest of the match.
+const std::vector<std::array<const CuratedEntry*, 4>>& resolved_services() {
+  static const auto resolved = [] {
+    std::vector<std::array<const CuratedEntry*, 4>> entries(kPrograms.size());
+    for (std::size_t i = 0; i < kPrograms.size(); ++i) {
+      for (std::size_t k = 0; k < kPrograms[i].services.size(); ++k) {
+        const auto name = kPrograms[i].services[k];
+        if (name.empty()) continue;
+        const auto found = registry::curated_by_name(name);
+        entries[i][k] = found.empty() ? nullptr : found.front();
+      }
+    }
+    return entries;
+  }();
+  return resolved;
 }
 
 // docker-proxy -proto tcp -host-ip 0.0.0.0 -host-port 15432 -container-ip ... -container-port
@@ -112,15 +125,14 @@ const CuratedEntry* service_of_process(const ProcessInfo& process, std::uint16_t
     }
     return nullptr;
   }
-  for (const auto& known : kPrograms) {
+  for (std::size_t i = 0; i < kPrograms.size(); ++i) {
+    const auto& known = kPrograms[i];
     if (known.program != program && known.program != process.command) continue;
     if (!known.needle.empty() && process.cmdline.find(known.needle) == std::string::npos) {
       continue;
     }
     const CuratedEntry* main = nullptr;
-    for (const auto name : known.services) {
-      if (name.empty()) break;
-      const auto* entry = curated_named(name);
+    for (const auto* entry : resolved_services()[i]) {
       if (entry == nullptr || (entry->protocols & proto_bit(proto)) == 0) continue;
       if (entry->ports.contains(port)) return entry;  // the program's own port for this socket
       if (main == nullptr) main = entry;

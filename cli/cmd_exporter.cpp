@@ -34,7 +34,7 @@ Result<ExporterOptions> exporter_options(const ExporterFlags& flags) {
   ExporterOptions options;
   // Port 0 (the kernel picks one, reported at start) is not a valid endpoint elsewhere.
   if (!flags.listen.empty() && std::all_of(flags.listen.begin(), flags.listen.end(),
-                                           [](char c) { return std::isdigit(c); })) {
+                                           [](char c) { return c >= '0' && c <= '9'; })) {
     return make_error(
         fmt::format("--listen: '{0}' has no address: write 127.0.0.1:{0} (this "
                     "host only) or 0.0.0.0:{0} (every interface)",

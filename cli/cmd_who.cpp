@@ -64,12 +64,16 @@ Result<SocketListing> owners_of(const WhoFlags& flags, const std::vector<PortSpe
   return listing;
 }
 
+nlohmann::json sockets_json(const SocketListing& listing) {
+  auto sockets = nlohmann::json::array();
+  for (const auto& row : listing.rows()) sockets.push_back(socket_json(row));
+  return sockets;
+}
+
 void print_listing(const WhoFlags& flags, const SocketListing& listing,
                    const GlobalOptions& globals) {
   if (flags.sockets.json) {
-    auto sockets = nlohmann::json::array();
-    for (const auto& row : listing.rows()) sockets.push_back(socket_json(row));
-    print_out(nlohmann::json{{"sockets", std::move(sockets)}}.dump(2) + "\n");
+    print_out(nlohmann::json{{"sockets", sockets_json(listing)}}.dump(2) + "\n");
   } else {
     print_out(render_sockets(listing, resolve_style(globals)));
   }
@@ -81,9 +85,7 @@ class KillLog {
  public:
   KillLog(bool json, const SocketListing& listing) : json_(json) {
     if (!json_) return;
-    auto sockets = nlohmann::json::array();
-    for (const auto& row : listing.rows()) sockets.push_back(socket_json(row));
-    document_ = {{"sockets", std::move(sockets)},
+    document_ = {{"sockets", sockets_json(listing)},
                  {"signals", nlohmann::json::array()},
                  {"port_free", nullptr}};
   }

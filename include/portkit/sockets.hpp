@@ -31,6 +31,8 @@ Result<std::uint32_t> parse_state_filter(std::string_view text);
 
 // One socket with what a listing knows about it; a value computed from the listing, whose
 // Owners keep `processes` alive.
+struct CuratedEntry;
+
 // Where a row's service name comes from: its owner's program (redis-server on 16379), or the
 // registry's name for the port number.
 enum class ServiceSource : std::uint8_t { none, registry, process };
@@ -42,6 +44,7 @@ struct SocketRow {
   std::string_view user;     // interned for the life of the process
   std::string_view service;  // the owner's service where known, else the registry's
   ServiceSource service_source = ServiceSource::none;
+  const CuratedEntry* owner_service = nullptr;  // the owner's entry, when it names one
   std::string_view netns;  // empty for this host's namespace; else its name or net:[inode]
   Exposure exposure = Exposure::one_address;
 };

@@ -64,10 +64,9 @@ std::string_view service_source_name(ServiceSource source) {
 Result<std::uint32_t> resolve_user(std::string_view text) {
   if (text.empty()) return make_error("an empty user name");
   if (std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    if (text.size() > 10 || std::stoull(std::string(text)) > 0xFFFFFFFEull) {
-      return make_error("uid " + std::string(text) + " is out of range");
-    }
-    return static_cast<std::uint32_t>(std::stoull(std::string(text)));
+    const auto uid = text.size() > 10 ? ~0ull : std::stoull(std::string(text));
+    if (uid > 0xFFFFFFFEull) return make_error("uid " + std::string(text) + " is out of range");
+    return static_cast<std::uint32_t>(uid);
   }
   passwd entry{};
   passwd* found = nullptr;
@@ -151,6 +150,7 @@ SocketRow make_row(const SocketRecord& socket, bool numeric, const Owners* owner
   // The owner's program says what it serves, whatever the port; else the registry's name.
   for (const auto* process : row.processes) {
     if (const auto* entry = service_of_process(*process, socket.local_port, socket.proto)) {
+      row.owner_service = entry;
       row.service = entry->name;
       row.service_source = ServiceSource::process;
       return row;

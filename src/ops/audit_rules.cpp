@@ -5,7 +5,6 @@
 #include <array>
 
 #include "portkit/audit.hpp"
-#include "portkit/service.hpp"
 #include "portkit/spec.hpp"
 
 namespace portkit {
@@ -174,11 +173,7 @@ const CuratedEntry* audited_service(std::uint16_t port, Proto proto, const Servi
 
 const CuratedEntry* identified_service(const SocketRow& row, const ServiceMap& map) {
   if (map.count(row.socket.local_port)) return map.at(row.socket.local_port);
-  for (const auto* process : row.processes) {
-    if (const auto* entry = service_of_process(*process, row.socket.local_port, row.socket.proto)) {
-      return entry;
-    }
-  }
+  if (row.owner_service != nullptr) return row.owner_service;  // the listing matched the owner
   return audited_service(row.socket.local_port, row.socket.proto, map);
 }
 

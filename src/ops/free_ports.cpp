@@ -169,10 +169,9 @@ std::string describe_shortfall(const FreeResult& result, std::size_t wanted) {
   if (left_out.known_services > 0) {
     std::string examples;
     for (const auto port : left_out.known_examples) {
-      examples += fmt::format("{}{} ({})", examples.empty() ? "" : ", ", port,
-                              registry::service_name(port, Proto::tcp).empty()
-                                  ? registry::service_name(port, Proto::udp)
-                                  : registry::service_name(port, Proto::tcp));
+      auto name = registry::service_name(port, Proto::tcp);
+      if (name.empty()) name = registry::service_name(port, Proto::udp);
+      examples += fmt::format("{}{} ({})", examples.empty() ? "" : ", ", port, name);
     }
     if (left_out.known_services > left_out.known_examples.size()) examples += ", ...";
     reasons.push_back(

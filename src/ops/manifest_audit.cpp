@@ -23,6 +23,11 @@ bool addresses_clash(std::string_view a, std::string_view b) {
   return all_interfaces(a) || all_interfaces(b) || bare(a) == bare(b);
 }
 
+std::string range_text(PortRange range) {
+  return range.low == range.high ? std::to_string(range.low)
+                                 : fmt::format("{}-{}", range.low, range.high);
+}
+
 // The entry published on loopback instead, as the user would write it.
 std::string loopback_fix(const PublishedPort& port, bool kubernetes) {
   if (kubernetes) {
@@ -31,25 +36,12 @@ std::string loopback_fix(const PublishedPort& port, bool kubernetes) {
         "set hostIP: 127.0.0.1 on it.",
         port.owner);
   }
-  const auto host = port.host_ports
-                        ? fmt::format("{}:", port.host_ports->low == port.host_ports->high
-                                                 ? std::to_string(port.host_ports->low)
-                                                 : fmt::format("{}-{}", port.host_ports->low,
-                                                               port.host_ports->high))
-                        : std::string(":");
-  const auto container =
-      port.container_ports.low == port.container_ports.high
-          ? std::to_string(port.container_ports.low)
-          : fmt::format("{}-{}", port.container_ports.low, port.container_ports.high);
+  const auto host = port.host_ports ? range_text(*port.host_ports) + ":" : std::string(":");
+  const auto container = range_text(port.container_ports);
   return fmt::format(
       "Publish it on loopback (\"127.0.0.1:{}{}{}\" instead of \"{}\") or do not "
       "publish it: containers on the same network reach it by service name.",
       host, container, port.proto == Proto::udp ? "/udp" : "", port.text);
-}
-
-std::string range_text(PortRange range) {
-  return range.low == range.high ? std::to_string(range.low)
-                                 : fmt::format("{}-{}", range.low, range.high);
 }
 
 Finding manifest_finding(std::string_view id, Severity severity, const PublishedPort& port,

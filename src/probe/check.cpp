@@ -1,36 +1,12 @@
 #include "portkit/check.hpp"
 
 #include <algorithm>
-#include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <csignal>
 
 #include "portkit/registry.hpp"
+#include "probe/stop_on_signal.hpp"
 
 namespace portkit {
-
-namespace {
-
-// SIGINT/SIGTERM stop `io` and mark the report, while `io` runs (with stop_on_signal).
-class StopOnSignal {
- public:
-  StopOnSignal(asio::io_context& io, bool enabled, bool& interrupted) : signals_(io) {
-    if (!enabled) return;
-    signals_.add(SIGINT);
-    signals_.add(SIGTERM);
-    signals_.async_wait([&io, &interrupted](const asio::error_code& error, int) {
-      if (error) return;
-      interrupted = true;
-      io.stop();
-    });
-  }
-  void done() { signals_.cancel(); }  // nothing left to wait for: let the loop end
-
- private:
-  asio::signal_set signals_;
-};
-
-}  // namespace
 
 CheckReport run_checks(const std::vector<std::string>& texts,
                        const std::vector<Endpoint>& endpoints, const CheckOptions& options) {

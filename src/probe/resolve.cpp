@@ -26,10 +26,6 @@ const char* family_name(FamilyFilter family) {
   return family == FamilyFilter::v4 ? "IPv4" : "IPv6";
 }
 
-}  // namespace
-
-namespace {
-
 // Names are resolved by getaddrinfo on a detached thread that nothing waits for. Asio's own
 // resolver joins its thread when the io_context goes, so a name whose DNS server stays silent
 // held `wait -t 1s` for 10 s: a deadline must not depend on the resolver. The answer is posted

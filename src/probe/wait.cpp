@@ -1,11 +1,10 @@
 #include "portkit/wait.hpp"
 
-#include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
-#include <csignal>
 #include <memory>
 
 #include "probe/http_probe.hpp"
+#include "probe/stop_on_signal.hpp"
 #include "text_util.hpp"
 
 namespace portkit {
@@ -53,9 +52,8 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
                       self->addresses_.clear();
                       // A name that does not resolve is asked again with a back-off of its own.
                       self->resolve_backoff_ =
-                          self->resolve_backoff_.count() == 0
-                              ? kFirstResolveRetry
-                              : std::min(self->resolve_backoff_ * 2, kLastResolveRetry);
+                          std::max(kFirstResolveRetry,
+                                   next_backoff(self->resolve_backoff_, kLastResolveRetry));
                       return self->again(self->resolve_backoff_);
                     }
                     self->resolve_backoff_ = milliseconds(0);
@@ -205,16 +203,7 @@ WaitReport run_wait(const std::vector<WaitTarget>& targets, const WaitOptions& o
   overall.async_wait([&io](const asio::error_code& error) {
     if (!error) io.stop();
   });
-  asio::signal_set signals(io);
-  if (options.stop_on_signal) {
-    signals.add(SIGINT);
-    signals.add(SIGTERM);
-    signals.async_wait([&](const asio::error_code& error, int) {
-      if (error) return;
-      report.interrupted = true;
-      io.stop();
-    });
-  }
+  const StopOnSignal on_signal(io, options.stop_on_signal, report.interrupted);
   for (std::size_t i = 0; i < targets.size(); ++i) {
     auto& status = report.endpoints[i];
     status.text = targets[i].text;

@@ -20,6 +20,9 @@ struct CheckFlags {
   bool ipv6 = false;
   bool banner = false;
   bool all_addresses = false;
+  bool service = false;
+  bool tls = false;
+  std::string service_timeout;
   bool json = false;
 };
 
@@ -34,6 +37,13 @@ int run_check(const CheckFlags& flags, const GlobalOptions& globals) {
                    : flags.ipv6 ? FamilyFilter::v6
                                 : FamilyFilter::any;
   options.all_addresses = flags.all_addresses;
+  options.identify = flags.service || flags.tls;
+  options.identify_options.want_tls = flags.tls;
+  if (!flags.service_timeout.empty()) {
+    const auto budget = duration_flag("--service-timeout", flags.service_timeout);
+    if (!budget) return fail("check", budget.error().message);
+    options.identify_options.budget = *budget;
+  }
   std::vector<Endpoint> endpoints;
   for (const auto& text : flags.endpoints) {
     auto endpoint = parse_endpoint(text, flags.udp ? Proto::udp : Proto::tcp);
@@ -72,6 +82,12 @@ Command make_check_command(CLI::App& parent, const GlobalOptions& globals) {
   app->add_flag("--banner", flags->banner,
                 "read what the server says first (SSH, SMTP, Redis, HTTP)");
   app->add_flag("--all-addresses", flags->all_addresses, "one line per resolved address");
+  app->add_flag("--service", flags->service,
+                "name the service that answers (greeting, TLS, HTTP, Redis, PostgreSQL, ...)");
+  app->add_flag("--tls", flags->tls,
+                "TLS handshake facts: version, cipher, ALPN, certificate, expiry, chain, name");
+  app->add_option("--service-timeout", flags->service_timeout,
+                  "budget per port for --service/--tls (default: 12 round trips, 600ms-10s)");
   app->add_flag("--json", flags->json, "one JSON document: {\"results\": [...]}");
   app->footer(
       "Examples:\n"
@@ -79,6 +95,8 @@ Command make_check_command(CLI::App& parent, const GlobalOptions& globals) {
       "  portkit check db:5432 cache:6379 [::1]:22 --timeout 500ms\n"
       "  portkit check 127.0.0.1:53/udp ntp.example:123/udp\n"
       "  portkit check --banner localhost:22\n"
+      "  portkit check --service localhost:16379 localhost:5432\n"
+      "  portkit check --tls example.internal:443 --json\n"
       "States: open (connected or UDP answer), closed (refused, ICMP port unreachable),\n"
       "filtered (no answer or ICMP unreachable), open|filtered (UDP silence).\n"
       "A name that does not resolve is reported 'unresolved' and the others are still checked.\n"

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "portkit/async_probe.hpp"
+#include "portkit/service_probe.hpp"
 
 namespace portkit {
 
@@ -16,6 +17,9 @@ struct CheckOptions {
   std::chrono::milliseconds resolve_timeout{5000};
   // SIGINT and SIGTERM end the run early with what is known (the CLI's Ctrl-C).
   bool stop_on_signal = false;
+  // Open TCP answers are identified (--service), with a TLS handshake always tried (--tls).
+  bool identify = false;
+  IdentifyOptions identify_options;
 };
 
 struct CheckResult {

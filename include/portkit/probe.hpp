@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "portkit/proto.hpp"
+#include "portkit/service_identity.hpp"
 
 namespace portkit {
 
@@ -57,8 +58,9 @@ struct ProbeResult {
   std::optional<double> latency_ms;  // time to the answer that decided the state
   int attempts = 0;
   std::string banner;
-  std::string error;  // for local_error: what the kernel said
-  int sys_errno = 0;  // and its errno
+  std::string error;                        // for local_error: what the kernel said
+  int sys_errno = 0;                        // and its errno
+  std::optional<ServiceIdentity> identity;  // what answers, when identification was asked
 };
 
 }  // namespace portkit

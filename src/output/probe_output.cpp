@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "portkit/output/service_output.hpp"
+
 namespace portkit {
 
 nlohmann::json probe_json(const std::string& host, const ProbeResult& result,
@@ -19,6 +21,8 @@ nlohmann::json probe_json(const std::string& host, const ProbeResult& result,
   if (result.latency_ms) out["latency_ms"] = std::round(*result.latency_ms * 1000) / 1000;
   if (!result.banner.empty()) out["banner"] = result.banner;
   if (!result.error.empty()) out["error"] = result.error;
+  out["service_source"] = service.empty() ? nlohmann::json(nullptr) : nlohmann::json("registry");
+  if (result.identity) add_identity_json(out, *result.identity);
   return out;
 }
 
@@ -36,6 +40,8 @@ nlohmann::json unanswered_json(const CheckResult& result) {
           {"reason", unresolved ? "no-address" : "interrupted"},
           {"latency_ms", nullptr},
           {"service", result.service},
+          {"service_source",
+           result.service.empty() ? nlohmann::json(nullptr) : nlohmann::json("registry")},
           {"banner", nullptr},
           {"attempts", 0},
           {"error", unresolved ? result.unresolved : "interrupted before an answer"}};
@@ -85,12 +91,17 @@ std::string render_checks(const CheckReport& report, Style style) {
       table.add_note(unresolved ? result.unresolved : "interrupted before an answer");
     }
     for (const auto& answer : result.answers) {
-      table.add_row(
-          {result.endpoint, answer.address, std::string(port_state_name(answer.state)),
-           std::string(probe_reason_name(answer.reason)), format_latency(answer.latency_ms),
-           result.service.empty() ? "-" : result.service},
-          {Tone::plain, Tone::plain, state_tone(answer.state)});
+      const auto service = answer.identity          ? identity_label(*answer.identity)
+                           : result.service.empty() ? "-"
+                                                    : result.service;
+      table.add_row({result.endpoint, answer.address, std::string(port_state_name(answer.state)),
+                     std::string(probe_reason_name(answer.reason)),
+                     format_latency(answer.latency_ms), service},
+                    {Tone::plain, Tone::plain, state_tone(answer.state)});
       if (!answer.banner.empty()) table.add_note(answer.banner);
+      if (answer.identity) {
+        for (const auto& note : identity_notes(*answer.identity)) table.add_note(note);
+      }
       if (!answer.error.empty()) table.add_note(answer.error);
     }
   }

@@ -59,7 +59,7 @@ void Table::add_row(std::vector<std::string> cells, std::vector<Tone> tones) {
 }
 
 void Table::add_note(std::string note) {
-  if (!rows_.empty()) rows_.back().note = printable(note);
+  if (!rows_.empty()) rows_.back().notes.push_back(printable(note));
 }
 
 std::string Table::render(Style style, std::string_view indent) const {
@@ -93,8 +93,9 @@ std::string Table::render(Style style, std::string_view indent) const {
   for (const auto& row : rows_) {
     emit(row.cells,
          [&](std::size_t i) { return i < row.tones.size() ? row.tones[i] : Tone::plain; });
-    if (!row.note.empty())
-      out += std::string(indent) + "    " + styled(row.note, Tone::dim, style) + "\n";
+    for (const auto& note : row.notes) {
+      out += std::string(indent) + "    " + styled(note, Tone::dim, style) + "\n";
+    }
   }
   return out;
 }

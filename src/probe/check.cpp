@@ -7,6 +7,26 @@
 #include "probe/stop_on_signal.hpp"
 
 namespace portkit {
+namespace {
+
+// The open TCP answers, identified together; a name the user gave is the TLS server name.
+void identify_open_answers(std::vector<CheckResult>& results, const CheckOptions& options) {
+  std::vector<IdentifyTarget> targets;
+  std::vector<ProbeResult*> answers;
+  for (auto& result : results) {
+    const auto& host = result.target.host;
+    for (auto& answer : result.answers) {
+      if (answer.proto != Proto::tcp || answer.state != PortState::open) continue;
+      targets.push_back(
+          {answer.address, answer.port, host.kind == HostKind::name ? host.text : ""});
+      answers.push_back(&answer);
+    }
+  }
+  auto identities = identify_services(targets, options.identify_options);
+  for (std::size_t i = 0; i < answers.size(); ++i) answers[i]->identity = std::move(identities[i]);
+}
+
+}  // namespace
 
 CheckReport run_checks(const std::vector<std::string>& texts,
                        const std::vector<Endpoint>& endpoints, const CheckOptions& options) {
@@ -69,6 +89,7 @@ CheckReport run_checks(const std::vector<std::string>& texts,
         [](const ProbeResult& a, const ProbeResult& b) { return better_answer(a, b); });
     if (!options.all_addresses && result.answers.size() > 1) result.answers.resize(1);
   }
+  if (options.identify && !report.interrupted) identify_open_answers(results, options);
   return report;
 }
 

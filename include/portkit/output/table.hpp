@@ -34,8 +34,8 @@ class Table {
   std::vector<std::string> headers_;
   struct Row {
     std::vector<std::string> cells;
-    std::vector<Tone> tones;  // per cell; missing means plain
-    std::string note;
+    std::vector<Tone> tones;         // per cell; missing means plain
+    std::vector<std::string> notes;  // each on a line of its own under the row
   };
   std::vector<Row> rows_;
 };

@@ -5,8 +5,10 @@
 #include <atomic>
 #include <csignal>
 #include <memory>
+#include <optional>
 
 #include "cli_common.hpp"
+#include "portkit/scan_service.hpp"
 #include "portkit/top_ports.hpp"
 #include "scan_progress.hpp"
 
@@ -36,6 +38,8 @@ struct ScanFlags {
   unsigned workers = 0;
   bool sequential = false;
   bool banner = false;
+  bool service = false;
+  std::string service_timeout;
   bool open_only = false;
   bool json = false;
   std::string xml_file;
@@ -147,6 +151,13 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
     if (!ask_yes_no(question)) return fail("scan", "nothing scanned", kExitNegative);
   }
 
+  IdentifyOptions identify_options;
+  if (!flags.service_timeout.empty()) {
+    const auto budget = duration_flag("--service-timeout", flags.service_timeout);
+    if (!budget) return fail("scan", budget.error().message);
+    identify_options.budget = *budget;
+  }
+
   // Every input is valid: only now are output files created.
   std::vector<std::unique_ptr<ScanWriter>> writers;
   OpenedFile xml_file;
@@ -175,7 +186,7 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
     writers.push_back(flags.json ? make_json_scan_writer(stdout)
                                  : make_text_scan_writer(stdout, resolve_style(globals)));
   }
-  ScanFanOut sink(std::move(writers), !flags.json && isatty(STDERR_FILENO) == 1);
+  ScanFanOut fan_out(std::move(writers), !flags.json && isatty(STDERR_FILENO) == 1);
 
   ScanOptions options;
   options.tcp_ports = ports->tcp;
@@ -199,10 +210,14 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
 
   ScanInfo info{globals.command_line, options.tcp_ports, options.udp_ports,
                 std::chrono::system_clock::now(), flags.open_only};
-  sink.begin(info);
-  auto summary = run_scan(*hosts, options, sink);
+  fan_out.begin(info);
+  std::optional<ServiceScanSink> identifying;
+  if (flags.service) identifying.emplace(fan_out, identify_options);
+  auto summary = run_scan(*hosts, options, identifying ? static_cast<ScanSink&>(*identifying)
+                                                       : static_cast<ScanSink&>(fan_out));
+  if (identifying) identifying->finish();
   if (!summary) return fail("scan", summary.error().message, kExitRuntime);
-  sink.end(*summary);
+  fan_out.end(*summary);
   for (const auto& notice : summary->notices) fmt::print(stderr, "portkit: scan: {}\n", notice);
   if (summary->interrupted) return kExitInterrupted;
   return summary->open > 0 ? kExitOk : kExitNegative;
@@ -247,6 +262,10 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
       ->check(CLI::Range(1, 64));
   app->add_flag("--sequential", flags->sequential, "ports in ascending order, not shuffled");
   app->add_flag("--banner", flags->banner, "read the banner of each open TCP port");
+  app->add_flag("--service,--sV", flags->service,
+                "name the service on each open TCP port (nmap -sV): greeting, TLS, HTTP, ...");
+  app->add_option("--service-timeout", flags->service_timeout,
+                  "budget per port for --service (default: 12 round trips, 600ms-10s)");
   app->add_flag("--open", flags->open_only, "report open ports only");
   app->add_flag("--json", flags->json, "JSON Lines: a line per port, per host, then a summary");
   app->add_option("--oX", flags->xml_file, "also write nmap XML to FILE (- for stdout)");

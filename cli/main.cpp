@@ -37,7 +37,7 @@ std::string failing_command(const CLI::App& app) {
 }
 
 // Rewrites that CLI11 cannot express, made before it parses, to the command's own words only:
-// `scan` takes nmap's spellings (-oX, -oG, -iL would read as "-o" "X"), and `wait ... -- CMD`
+// `scan` takes nmap's spellings (-oX, -oG, -iL, -sV would read as "-o" "X"), and `wait ... -- CMD`
 // keeps everything after "--" as the command to exec, untouched. CLI11 reads a word in
 // brackets as a list and drops them, so "check [::1]" would complain about "::1": such a word,
 // where an endpoint is expected, is answered here. The error names the command and the problem.
@@ -58,7 +58,7 @@ Result<bool> prepare_arguments(std::vector<std::string>& args, GlobalOptions& gl
   }
   if (*command == "scan") {
     for (auto arg = command; arg != separator; ++arg) {
-      if (*arg == "-oX" || *arg == "-oG" || *arg == "-iL") *arg = "-" + *arg;
+      if (*arg == "-oX" || *arg == "-oG" || *arg == "-iL" || *arg == "-sV") *arg = "-" + *arg;
     }
   }
   if (*command == "wait" && separator != args.end()) {

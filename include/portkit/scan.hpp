@@ -52,6 +52,8 @@ struct HostReport {
   ScanHost host;
   std::vector<PortOutcome> ports;  // sorted by (proto, port) once the host is done
   std::vector<std::pair<std::uint16_t, std::string>> banners;  // TCP port -> banner
+  // TCP port -> what answers there (scan --service), filled before the host is reported.
+  std::vector<std::pair<std::uint16_t, ServiceIdentity>> identities;
   std::optional<double> srtt_ms;                               // smoothed round trip
   // The fastest answer: the path's latency, free of the queueing a busy scan adds to srtt.
   std::optional<double> min_rtt_ms;
@@ -64,6 +66,7 @@ struct HostReport {
   [[nodiscard]] std::size_t count(PortState state) const;
   [[nodiscard]] bool answered() const;  // any port open or closed, or any ICMP from it
   [[nodiscard]] std::string_view banner_for(std::uint16_t port) const;
+  [[nodiscard]] const ServiceIdentity* identity_for(std::uint16_t port) const;
   void sort_ports();  // by (proto, port)
 };
 

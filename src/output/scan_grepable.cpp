@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "portkit/output/scan_output.hpp"
+#include "portkit/output/service_output.hpp"
 #include "portkit/registry.hpp"
 
 namespace portkit {
@@ -55,6 +56,16 @@ class GrepableScanWriter final : public ScanWriter {
       if (is_folded(folded, port)) continue;
       if (!ports.empty()) ports += ", ";
       const auto banner = port.proto == Proto::tcp ? report.banner_for(port.port) : "";
+      const auto* identity = port.proto == Proto::tcp ? report.identity_for(port.port) : nullptr;
+      if (identity != nullptr && (!identity->match.name.empty() || identity->tls)) {
+        // nmap -sV: "443/open/tcp//ssl|http//nginx 1.22.1/"
+        auto label = identity_label(*identity);
+        if (const auto slash = label.find('/'); slash != std::string::npos) label[slash] = '|';
+        ports += fmt::format("{}/{}/{}//{}//{}/", port.port, port_state_name(port.state),
+                             proto_name(port.proto), field(label),
+                             field(identity_product_text(*identity)));
+        continue;
+      }
       ports += fmt::format("{}/{}/{}//{}//{}/", port.port, port_state_name(port.state),
                            proto_name(port.proto),
                            field(registry::service_name(port.port, port.proto)), field(banner));

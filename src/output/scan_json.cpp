@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "portkit/output/scan_output.hpp"
+#include "portkit/output/service_output.hpp"
 #include "portkit/registry.hpp"
 
 namespace portkit {
@@ -70,6 +71,10 @@ class JsonScanWriter final : public ScanWriter {
       nlohmann::json item{{"port", port.port}, {"proto", proto_name(port.proto)}};
       const auto service = registry::service_name(port.port, port.proto);
       item["service"] = service.empty() ? nlohmann::json(nullptr) : nlohmann::json(service);
+      item["service_source"] = service.empty() ? nlohmann::json(nullptr) : "registry";
+      if (const auto* identity = report.identity_for(port.port); identity && port.proto == Proto::tcp) {
+        add_identity_json(item, *identity);
+      }
       open.push_back(std::move(item));
     }
     line["open_ports"] = std::move(open);

@@ -4,6 +4,7 @@
 
 #include "portkit/output/probe_output.hpp"
 #include "portkit/output/scan_output.hpp"
+#include "portkit/output/service_output.hpp"
 #include "portkit/registry.hpp"
 
 namespace portkit {
@@ -46,16 +47,30 @@ class TextScanWriter final : public ScanWriter {
       text += fmt::format("Not shown: {} {} {} ports ({})\n", state.count,
                           port_state_name(state.state), proto_name(state.proto), reasons);
     }
-    Table table({"PORT", "STATE", "SERVICE", "REASON", "LATENCY"});
+    const bool identified = !report.identities.empty();
+    std::vector<std::string> headers{"PORT", "STATE", "SERVICE", "REASON", "LATENCY"};
+    if (identified) headers.emplace_back("VERSION");
+    Table table(std::move(headers));
     for (const auto& port : report.ports) {
       if (open_only_ ? port.state != PortState::open : is_folded(folded, port)) continue;
+      const auto* identity = port.proto == Proto::tcp ? report.identity_for(port.port) : nullptr;
       const auto service = registry::service_name(port.port, port.proto);
-      table.add_row({port_label(port), std::string(port_state_name(port.state)),
-                     service.empty() ? "-" : std::string(service),
-                     std::string(probe_reason_name(port.reason)), format_latency(port.latency())},
-                    {Tone::plain, state_tone(port.state)});
+      std::vector<std::string> cells{
+          port_label(port), std::string(port_state_name(port.state)),
+          identity != nullptr ? identity_label(*identity)
+          : service.empty()   ? "-"
+                              : std::string(service),
+          std::string(probe_reason_name(port.reason)), format_latency(port.latency())};
+      if (identified) {
+        const auto version = identity != nullptr ? identity_product_text(*identity) : "";
+        cells.push_back(version.empty() ? "-" : version);
+      }
+      table.add_row(std::move(cells), {Tone::plain, state_tone(port.state)});
       const auto banner = report.banner_for(port.port);
       if (port.proto == Proto::tcp && !banner.empty()) table.add_note(std::string(banner));
+      if (identity != nullptr && identity->tls_facts) {
+        table.add_note("TLS: " + tls_summary(*identity->tls_facts));
+      }
     }
     if (!table.empty()) text += table.render(style_);
     const auto open = report.count(PortState::open);

@@ -9,6 +9,7 @@
 #include <ctime>
 
 #include "portkit/output/scan_output.hpp"
+#include "portkit/output/table.hpp"
 #include "portkit/registry.hpp"
 
 namespace portkit {
@@ -47,6 +48,20 @@ std::string xml_escape(std::string_view text) {
     }
   }
   return out;
+}
+
+// nmap -sV's element: name, product, version, extrainfo, tunnel="ssl", method="probed".
+std::string probed_service_xml(const ServiceIdentity& identity) {
+  const auto& match = identity.match;
+  std::string text = fmt::format("<service name=\"{}\"",
+                                 xml_escape(match.name.empty() ? "unknown" : match.name));
+  for (const auto& [attribute, value] : {std::pair{"product", &match.product},
+                                         std::pair{"version", &match.version},
+                                         std::pair{"extrainfo", &match.info}}) {
+    if (!value->empty()) text += fmt::format(" {}=\"{}\"", attribute, xml_escape(printable(*value)));
+  }
+  if (identity.tls) text += " tunnel=\"ssl\"";
+  return text + " method=\"probed\" conf=\"10\"/>";
 }
 
 std::int64_t unix_seconds(std::chrono::system_clock::time_point at) {
@@ -134,7 +149,10 @@ class XmlScanWriter final : public ScanWriter {
           probe_reason_name(port.reason));
       const auto service = registry::service_name(port.port, port.proto);
       const auto banner = port.proto == Proto::tcp ? report.banner_for(port.port) : "";
-      if (!service.empty() || !banner.empty()) {
+      const auto* identity = port.proto == Proto::tcp ? report.identity_for(port.port) : nullptr;
+      if (identity != nullptr && (!identity->match.name.empty() || identity->tls)) {
+        text += probed_service_xml(*identity);
+      } else if (!service.empty() || !banner.empty()) {
         text +=
             fmt::format("<service name=\"{}\"", xml_escape(service.empty() ? "unknown" : service));
         if (!banner.empty()) text += fmt::format(" extrainfo=\"{}\"", xml_escape(banner));

@@ -63,6 +63,15 @@ std::string utc_date(std::int64_t epoch_seconds) {
   return fmt::format("{:04}-{:02}-{:02}", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday);
 }
 
+std::string tls_summary(const TlsFacts& facts) {
+  const auto days = static_cast<long>(std::floor(facts.days_left));
+  return fmt::format("{}, {} {} ({}){}", facts.version, facts.expired ? "expired" : "expires",
+                     utc_date(facts.not_after),
+                     facts.expired ? fmt::format("{} days ago", -days)
+                                   : fmt::format("{} days left", days),
+                     facts.self_signed ? ", self-signed" : "");
+}
+
 std::vector<std::string> identity_notes(const ServiceIdentity& identity) {
   std::vector<std::string> notes;
   const auto label = identity_label(identity);

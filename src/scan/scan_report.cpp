@@ -33,6 +33,13 @@ std::string_view HostReport::banner_for(std::uint16_t port) const {
   return {};
 }
 
+const ServiceIdentity* HostReport::identity_for(std::uint16_t port) const {
+  for (const auto& [identified_port, identity] : identities) {
+    if (identified_port == port) return &identity;
+  }
+  return nullptr;
+}
+
 FdBudget raise_fd_limit() {
   constexpr rlim_t kReserve = 32;  // stdio, the event loop, output files, the resolver
   constexpr rlim_t kDefaultWindow = 5000;

@@ -20,6 +20,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxReply = 16384;
 constexpr int kGreeting = -1;
 constexpr int kTls = -2;
+constexpr int kTlsHttp1 = -3;  // again with ALPN http/1.1 only, when the first chose h2
 
 constexpr std::array<std::uint16_t, 24> kTlsPorts{
     443,  465,  563,  636,  853,  989,  990,  992,  993,  994,   995,   2376,
@@ -145,7 +146,7 @@ class Identification : public std::enable_shared_from_this<Identification> {
         endpoint_, [self = shared_from_this(), &attempt](const asio::error_code& error) {
           if (self->finished_) return;
           if (error) return self->end_attempt(attempt);
-          if (attempt.probe == kTls) return self->start_tls(attempt);
+          if (attempt.probe == kTls || attempt.probe == kTlsHttp1) return self->start_tls(attempt);
           asio::async_write(attempt.socket, asio::buffer(attempt.request),
                             [self, &attempt](const asio::error_code& write_error, std::size_t) {
                               if (self->finished_) return;
@@ -211,9 +212,9 @@ class Identification : public std::enable_shared_from_this<Identification> {
 
   void start_tls(Attempt& attempt) {
     std::string error;
-    attempt.tls = TlsSession::create(
-        std::move(attempt.socket),
-        server_name_.empty() ? endpoint_.address().to_string() : server_name_, &error);
+    const auto name = server_name_.empty() ? endpoint_.address().to_string() : server_name_;
+    attempt.tls =
+        TlsSession::create(std::move(attempt.socket), name, attempt.probe == kTls, &error);
     if (!attempt.tls) {
       tls_error_ = error;
       return end_attempt(attempt);
@@ -224,10 +225,16 @@ class Identification : public std::enable_shared_from_this<Identification> {
         self->tls_error_ = std::move(why);
         return self->end_attempt(attempt);
       }
-      self->tls_facts_ = attempt.tls->facts();
-      self->keep_fallback({.name = "ssl", .definitive = false}, "tls", "probed", true);
-      if (self->tls_facts_->alpn == "h2") {
-        return self->consider({.name = "http", .info = "HTTP/2"}, "tls+alpn", "probed", true);
+      if (attempt.probe == kTls) {
+        self->tls_facts_ = attempt.tls->facts();
+        self->keep_fallback({.name = "ssl", .definitive = false}, "tls", "probed", true);
+      }
+      if (attempt.probe == kTls && self->tls_facts_->alpn == "h2") {
+        // HTTP/2 it is; an HTTP/1.1 request on a second session names the server.
+        self->keep_fallback({.name = "http", .info = "HTTP/2", .definitive = false}, "tls+alpn",
+                            "probed", true);
+        self->launch(kTlsHttp1);
+        return self->end_attempt(attempt);
       }
       self->read_tls(attempt);
       self->ask_inside_tls(attempt);
@@ -272,8 +279,11 @@ class Identification : public std::enable_shared_from_this<Identification> {
   }
 
   void keep_fallback(ServiceMatch match, std::string probe, std::string method, bool tls) {
-    // A reading inside TLS beats a plain one that only hinted at TLS; the first one else.
-    if (fallback_.present && !(tls && !fallback_.tls)) return;
+    // A reading inside TLS beats a plain one that only hinted at TLS, and a named one the bare
+    // "ssl"; the first one else.
+    const bool better = !fallback_.present || (tls && !fallback_.tls) ||
+                        (tls && fallback_.match.name == "ssl" && match.name != "ssl");
+    if (!better) return;
     fallback_ = {std::move(match), std::move(probe), std::move(method), tls, true};
   }
 

@@ -75,7 +75,8 @@ std::string serial_hex(const TlsLibrary& lib, X509* cert) {
 }  // namespace
 
 std::shared_ptr<TlsSession> TlsSession::create(asio::ip::tcp::socket socket,
-                                               const std::string& server_name, std::string* error) {
+                                               const std::string& server_name, bool offer_h2,
+                                               std::string* error) {
   const auto* lib = tls_library(error);
   if (lib == nullptr) return nullptr;
   std::shared_ptr<TlsSession> session(new TlsSession(std::move(socket), *lib));
@@ -87,7 +88,9 @@ std::shared_ptr<TlsSession> TlsSession::create(asio::ip::tcp::socket socket,
   }
   lib->SSL_CTX_set_default_verify_paths(session->context_);
   static constexpr unsigned char kAlpn[] = "\x02h2\x08http/1.1";
-  lib->SSL_CTX_set_alpn_protos(session->context_, kAlpn, sizeof kAlpn - 1);
+  const auto* alpn = offer_h2 ? kAlpn : kAlpn + 3;
+  lib->SSL_CTX_set_alpn_protos(session->context_, alpn,
+                               static_cast<unsigned>(sizeof kAlpn - 1 - (alpn - kAlpn)));
   session->ssl_ = lib->SSL_new(session->context_);
   asio::error_code ignored;
   session->socket_.native_non_blocking(true, ignored);

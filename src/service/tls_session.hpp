@@ -18,9 +18,10 @@ class TlsSession : public std::enable_shared_from_this<TlsSession> {
   using Received = std::function<void(std::string_view bytes, bool closed)>;
 
   // `server_name` goes out as SNI when it is a name, and is what the certificate is checked
-  // against; ALPN offers h2 and http/1.1.
+  // against; ALPN offers h2 and http/1.1, or http/1.1 alone.
   static std::shared_ptr<TlsSession> create(asio::ip::tcp::socket socket,
-                                            const std::string& server_name, std::string* error);
+                                            const std::string& server_name, bool offer_h2,
+                                            std::string* error);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;
   TlsSession& operator=(const TlsSession&) = delete;

@@ -17,6 +17,8 @@ nlohmann::json tls_facts_json(const TlsFacts& facts);
 std::string identity_product_text(const ServiceIdentity& identity);
 // Lines for a table's notes: product, then the TLS facts.
 std::vector<std::string> identity_notes(const ServiceIdentity& identity);
+// One line for a scan's table: "TLSv1.3, expires 2026-12-30 (29 days left), self-signed".
+std::string tls_summary(const TlsFacts& facts);
 // "2026-12-13" (UTC) for epoch seconds.
 std::string utc_date(std::int64_t epoch_seconds);
 

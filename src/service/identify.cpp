@@ -3,6 +3,9 @@
 // definitive reading wins; everything is cut at the port's budget.
 #include "service/identify.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <algorithm>
 #include <array>
 #include <asio/steady_timer.hpp>
@@ -418,8 +421,37 @@ void start_identify(asio::io_context& io, const asio::ip::tcp::endpoint& endpoin
 
 namespace portkit {
 
+namespace {
+
+// OpenSSL writes to the socket itself, without MSG_NOSIGNAL: a server that closes first would
+// end the process with SIGPIPE. Blocked on this thread while identifying (the signal is sent to
+// the writing thread), then any pending one is taken before the old mask returns.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
+  }
+  ~SigpipeBlocked() {
+    const timespec now{0, 0};
+    while (::sigtimedwait(&pipe_, nullptr, &now) == SIGPIPE) {
+    }
+    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t pipe_{};
+  sigset_t previous_{};
+};
+
+}  // namespace
+
 std::vector<ServiceIdentity> identify_services(const std::vector<IdentifyTarget>& targets,
                                                const IdentifyOptions& options) {
+  const SigpipeBlocked no_sigpipe;
   std::vector<ServiceIdentity> identities(targets.size());
   asio::io_context io;
   std::size_t next = 0;

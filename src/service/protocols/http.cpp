@@ -71,6 +71,8 @@ void read_application(std::string_view headers, std::string_view body, ServiceMa
     match.product = "Prometheus";
   } else if (location == "/login" && contains_word(body, "grafana")) {
     match.product = "Grafana";
+  } else if (contains_word(body, "<pre>\n\ns_server ")) {
+    match.product = "OpenSSL s_server -www httpd";
   } else if (contains_word(body, "Node Exporter")) {
     match.product = "Prometheus node_exporter";
   } else if (contains_word(body, "\"kind\":\"Status\"") ||

@@ -23,6 +23,7 @@
 #include "portkit/top_ports.hpp"
 #include "portkit/wait.hpp"
 #include "probe/http_probe.hpp"
+#include "service/protocol.hpp"
 
 namespace {
 
@@ -225,13 +226,28 @@ void fuzz_manifests(std::uint8_t which, std::string_view text) {
 
 }  // namespace
 
+// Every protocol reader on any reply, and on its beginnings: what a slow server sends in pieces.
+void fuzz_protocol_readers(std::string_view reply) {
+  for (const auto& probe : portkit::service::protocol_probes()) {
+    for (const auto cut : {reply.size(), reply.size() / 2, std::min<std::size_t>(reply.size(), 5)}) {
+      const auto reading = probe.read(reply.substr(0, cut));
+      if (reading.verdict == portkit::service::Verdict::match) require(!reading.match.name.empty());
+    }
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  // A first byte from 0xf0 up selects the manifest readers; below it, the older parsers keep
+  // A first byte from 0xf0 up selects the manifest readers, from 0xe0 the protocol readers;
+  // below it, the older parsers keep
   // the selector (data[0] % 8) their corpus and regression files were written for.
   if (data[0] >= 0xf0) {
     fuzz_manifests(data[0], text);
+    return 0;
+  }
+  if (data[0] >= 0xe0) {
+    fuzz_protocol_readers(text);
     return 0;
   }
   switch (data[0] % 8) {

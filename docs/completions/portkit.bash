@@ -14,10 +14,10 @@ _portkit() {
     ls) COMPREPLY=($(compgen -W "-t -u -4 -6 -l -a --state --port --sport --dport --pid --user --process -n --procfs --all-netns --json --help" -- "$cur")) ;;
     who) COMPREPLY=($(compgen -W "-t -u -4 -6 --pid --user --process -n --kill --signal --yes --dry-run --wait --grace --force --json --help" -- "$cur")) ;;
     stats) COMPREPLY=($(compgen -W "--threshold --top --procfs --json --help" -- "$cur")) ;;
-    check) COMPREPLY=($(compgen -W "--timeout --retries --udp -4 -6 --banner --all-addresses --json --help" -- "$cur")) ;;
+    check) COMPREPLY=($(compgen -W "--timeout --retries --udp -4 -6 --banner --service --tls --service-timeout --all-addresses --json --help" -- "$cur")) ;;
     wait) COMPREPLY=($(compgen -W "--timeout --interval --attempt-timeout --http --closed --quiet -4 -6 --json --help" -- "$cur")) ;;
     forward) COMPREPLY=($(compgen -W "-c --config --balance --allow --deny --max-conns --idle-timeout --connect-timeout --proxy-protocol --drain --no-splice --pipe-kib -w --workers -v --verbose --json --help" -- "$cur")) ;;
-    scan) COMPREPLY=($(compgen -W "-p --ports --top -u --udp -iL --exclude --rate --timeout --min-timeout --max-retries --max-inflight --sequential --banner --open --json -oX -oG -4 -6 --seed --help" -- "$cur")) ;;
+    scan) COMPREPLY=($(compgen -W "-p --ports --top -u --udp -iL --exclude --rate --timeout --min-timeout --max-retries --max-inflight --sequential --banner --service -sV --service-timeout --open --json -oX -oG -4 -6 --seed --help" -- "$cur")) ;;
     free) COMPREPLY=($(compgen -W "--range -c --count --proto --near --address --lowest --include-known --hold --json --help" -- "$cur")) ;;
     audit) COMPREPLY=($(compgen -W "--compose --k8s --host --ignore --map --config --fail-on --rules --procfs --json --help" -- "$cur")) ;;
     exporter) COMPREPLY=($(compgen -W "--listen --min-interval --probe --probe-timeout --max-listening-series --max-destinations --map --ignore --procfs --once --json --help" -- "$cur")) ;;

@@ -5,7 +5,9 @@ namespace portkit {
 ServiceScanSink::ServiceScanSink(ScanSink& next, IdentifyOptions options)
     : next_(next), options_(options), worker_([this] { work(); }) {}
 
-ServiceScanSink::~ServiceScanSink() { finish(); }
+ServiceScanSink::~ServiceScanSink() {
+  finish();
+}
 
 void ServiceScanSink::on_port(const ScanHost& host, const PortOutcome& outcome,
                               std::string_view banner) {

@@ -72,6 +72,24 @@ std::string serial_hex(const TlsLibrary& lib, X509* cert) {
   return text;
 }
 
+// One context per ALPN offer for the whole process: loading the system's trust store costs
+// ~15 ms of CPU, which a context per handshake paid every time (bench/service.sh).
+SSL_CTX* client_context(const TlsLibrary& lib, bool offer_h2) {
+  static const auto make = [](const TlsLibrary& library, bool h2) {
+    SSL_CTX* context = library.SSL_CTX_new(library.TLS_client_method());
+    if (context == nullptr) return context;
+    library.SSL_CTX_set_default_verify_paths(context);
+    static constexpr unsigned char kAlpn[] = "\x02h2\x08http/1.1";
+    const auto* alpn = h2 ? kAlpn : kAlpn + 3;
+    library.SSL_CTX_set_alpn_protos(context, alpn,
+                                    static_cast<unsigned>(sizeof kAlpn - 1 - (alpn - kAlpn)));
+    return context;
+  };
+  static SSL_CTX* const with_h2 = make(lib, true);
+  static SSL_CTX* const http1_only = make(lib, false);
+  return offer_h2 ? with_h2 : http1_only;
+}
+
 }  // namespace
 
 std::shared_ptr<TlsSession> TlsSession::create(asio::ip::tcp::socket socket,
@@ -81,17 +99,16 @@ std::shared_ptr<TlsSession> TlsSession::create(asio::ip::tcp::socket socket,
   if (lib == nullptr) return nullptr;
   std::shared_ptr<TlsSession> session(new TlsSession(std::move(socket), *lib));
   session->server_name_ = server_name;
-  session->context_ = lib->SSL_CTX_new(lib->TLS_client_method());
-  if (session->context_ == nullptr) {
+  SSL_CTX* context = client_context(*lib, offer_h2);
+  if (context == nullptr) {
     *error = "OpenSSL could not make a TLS context";
     return nullptr;
   }
-  lib->SSL_CTX_set_default_verify_paths(session->context_);
-  static constexpr unsigned char kAlpn[] = "\x02h2\x08http/1.1";
-  const auto* alpn = offer_h2 ? kAlpn : kAlpn + 3;
-  lib->SSL_CTX_set_alpn_protos(session->context_, alpn,
-                               static_cast<unsigned>(sizeof kAlpn - 1 - (alpn - kAlpn)));
-  session->ssl_ = lib->SSL_new(session->context_);
+  session->ssl_ = lib->SSL_new(context);
+  if (session->ssl_ == nullptr) {
+    *error = "OpenSSL could not make a TLS session";
+    return nullptr;
+  }
   asio::error_code ignored;
   session->socket_.native_non_blocking(true, ignored);
   lib->SSL_set_fd(session->ssl_, session->socket_.native_handle());
@@ -108,7 +125,6 @@ TlsSession::TlsSession(asio::ip::tcp::socket socket, const TlsLibrary& library)
 
 TlsSession::~TlsSession() {
   if (ssl_ != nullptr) lib_.SSL_free(ssl_);
-  if (context_ != nullptr) lib_.SSL_CTX_free(context_);
   lib_.ERR_clear_error();
 }
 

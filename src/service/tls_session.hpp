@@ -41,7 +41,6 @@ class TlsSession : public std::enable_shared_from_this<TlsSession> {
 
   asio::ip::tcp::socket socket_;
   const TlsLibrary& lib_;
-  struct ssl_ctx_st* context_ = nullptr;
   struct ssl_st* ssl_ = nullptr;
   std::string server_name_;
   std::string pending_write_;

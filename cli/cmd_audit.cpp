@@ -20,6 +20,8 @@ struct AuditFlags {
   bool host = false;
   bool rules = false;
   bool procfs = false;
+  bool probe_tls = false;
+  int cert_warn_days = 14;
   bool json = false;
 };
 
@@ -58,6 +60,8 @@ int run_audit_command(const AuditFlags& flags, const GlobalOptions& globals) {
   request.k8s_files = flags.k8s;
   request.host = flags.host || (flags.compose.empty() && flags.k8s.empty());
   request.backend = flags.procfs ? InventoryBackend::procfs : InventoryBackend::automatic;
+  request.probe_tls = flags.probe_tls;
+  request.settings.cert_warn_days = flags.cert_warn_days;
   auto findings = run_audit(request);
   if (!findings) {
     const bool bad_input = findings.error().sys_errno == 0 || findings.error().sys_errno == ENOENT;
@@ -89,6 +93,13 @@ Command make_audit_command(CLI::App& parent, const GlobalOptions& globals) {
       ->check(kNonEmpty);
   app->add_flag("--rules", flags->rules, "list the rules and their ids");
   app->add_flag("--procfs", flags->procfs, "read /proc/net instead of netlink");
+  app->add_flag("--probe-tls", flags->probe_tls,
+                "handshake locally with every TCP listener: expired or expiring certificates, "
+                "self-signed beyond loopback, TLS 1.0/1.1 accepted");
+  app->add_option("--cert-warn-days", flags->cert_warn_days,
+                  "days before expiry that tls-cert-expiring fires (with --probe-tls)")
+      ->check(CLI::Range(0, 3650))
+      ->capture_default_str();
   app->add_flag("--json", flags->json, "one JSON document");
   app->footer(
       "Examples:\n"
@@ -96,6 +107,7 @@ Command make_audit_command(CLI::App& parent, const GlobalOptions& globals) {
       "  portkit audit --compose docker-compose.yml --fail-on medium\n"
       "  portkit audit --k8s deploy.yaml --k8s svc.yaml --json\n"
       "  portkit audit --map 16379=redis --ignore service-in-ephemeral-range\n"
+      "  portkit audit --probe-tls --cert-warn-days 30   certificates of local TLS listeners\n"
       "Severities: info, low, medium, high, critical. Exit 1 when a finding reaches\n"
       "--fail-on, so a CI pipeline can gate on it; 2 for a file that is not YAML.");
   return {app, [flags, &globals]() -> int { return run_audit_command(*flags, globals); }};

@@ -1,6 +1,7 @@
 #pragma once
 // `audit`: exposure findings over this host's sockets and over compose / Kubernetes port
 // plans. Rules live in one table with stable ids, so a finding can be silenced by id.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -12,6 +13,7 @@
 #include "portkit/ranges.hpp"
 #include "portkit/registry.hpp"
 #include "portkit/result.hpp"
+#include "portkit/service_probe.hpp"
 #include "portkit/sockets.hpp"
 
 namespace portkit {
@@ -60,11 +62,17 @@ struct AuditSettings {
   ServiceMap map;
   std::vector<std::string> ignore;  // rule ids
   double pressure_threshold = 0.5;  // of the ephemeral range, per destination
+  int cert_warn_days = 14;          // tls-cert-expiring
 };
 
 // Pure: findings over a socket listing (rows with owners) and its stats.
 std::vector<Finding> audit_sockets(std::span<const SocketRow> rows, const SocketStats& stats,
                                    const HostPortConfig& host, const AuditSettings& settings);
+
+// Pure: TLS findings over listening sockets and what a handshake with each saw (checks[i] for
+// rows[i]): expired or expiring certificates, self-signed beyond loopback, TLS 1.0/1.1.
+std::vector<Finding> audit_tls(std::span<const SocketRow> rows, std::span<const TlsCheck> checks,
+                               const AuditSettings& settings, std::int64_t now_seconds);
 
 // Drops ignored rules; sorts by severity (highest first), then file, line, subject.
 void finalize_findings(std::vector<Finding>& findings, const AuditSettings& settings);
@@ -85,6 +93,9 @@ struct AuditRequest {
   std::vector<std::string> k8s_files;
   AuditSettings settings;
   InventoryBackend backend = InventoryBackend::automatic;
+  // --probe-tls: a local TLS handshake with every listening TCP socket of the host.
+  bool probe_tls = false;
+  std::chrono::milliseconds tls_timeout{1000};  // loopback handshakes: plenty
 };
 
 // Reads the inventory (with owners) and the files, runs every rule, drops ignored ones and

@@ -4,6 +4,7 @@
 // most its budget and never delays the others.
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,5 +31,21 @@ struct IdentifyTarget {
 // One identity per target, in order. SIGINT/SIGTERM are the caller's business.
 std::vector<ServiceIdentity> identify_services(const std::vector<IdentifyTarget>& targets,
                                                const IdentifyOptions& options);
+
+struct TlsCheck {
+  std::optional<TlsFacts> facts;         // null: no handshake (not TLS, or it failed: see error)
+  std::string legacy_version;            // "TLSv1" or "TLSv1.1" when the server accepted one
+  std::optional<TlsFacts> legacy_facts;  // that handshake's, when the modern one failed
+  std::string error;
+  // The certificate facts from whichever handshake succeeded.
+  [[nodiscard]] const std::optional<TlsFacts>& any_facts() const {
+    return facts ? facts : legacy_facts;
+  }
+};
+
+// A TLS handshake with each target, all at once (and a second one offering only TLS 1.0 and
+// 1.1 when `legacy`), each cut at `timeout`.
+std::vector<TlsCheck> check_tls(const std::vector<IdentifyTarget>& targets,
+                                std::chrono::milliseconds timeout, bool legacy);
 
 }  // namespace portkit

@@ -85,7 +85,23 @@ constexpr std::array kRules{
               "Compose: write it as [HOST_IP:][HOST_PORT:]CONTAINER_PORT[/PROTO] with ports "
               "1-65535, quoted in YAML. Kubernetes: containerPort (and hostPort) 1-65535, "
               "protocol TCP, UDP or SCTP."},
-};
+    AuditRule{"tls-cert-expired", Severity::high, "TLS certificate has expired",
+              "Clients refuse the connection, or users learn to click through warnings; "
+              "monitoring that only checks the port sees nothing wrong.",
+              "Renew the certificate (certbot renew, your CA's tooling) and reload the server."},
+    AuditRule{"tls-cert-expiring", Severity::medium, "TLS certificate expires soon",
+              "The certificate expires within --cert-warn-days (default 14): renewal "
+              "automation that silently failed shows here before clients break.",
+              "Renew it now and check why automatic renewal did not."},
+    AuditRule{"tls-self-signed-exposed", Severity::medium,
+              "self-signed TLS certificate beyond loopback",
+              "No client can verify a self-signed certificate, so clients either fail or are "
+              "configured to skip verification, which allows interception.",
+              "Use a certificate from a CA the clients trust (a public or an internal CA)."},
+    AuditRule{"tls-legacy-version", Severity::medium, "TLS 1.0 or 1.1 accepted",
+              "TLS 1.0 and 1.1 are deprecated (RFC 8996): weak handshakes and ciphers, and "
+              "compliance scans (PCI DSS) fail on them.",
+              "Allow only TLS 1.2 and 1.3 (nginx: ssl_protocols TLSv1.2 TLSv1.3;)."}};
 
 constexpr std::array<std::string_view, 5> kSeverityNames{"info", "low", "medium", "high",
                                                          "critical"};
@@ -271,6 +287,44 @@ void finalize_findings(std::vector<Finding>& findings, const AuditSettings& sett
     if (a.line != b.line) return a.line < b.line;
     return a.subject < b.subject;
   });
+}
+
+std::vector<Finding> audit_tls(std::span<const SocketRow> rows, std::span<const TlsCheck> checks,
+                               const AuditSettings& settings, std::int64_t now_seconds) {
+  std::vector<Finding> findings;
+  for (std::size_t i = 0; i < rows.size() && i < checks.size(); ++i) {
+    const auto& row = rows[i];
+    const auto& check = checks[i];
+    const auto* service = identified_service(row, settings.map);
+    const auto add = [&](std::string_view id, std::string detail) {
+      const auto* rule = find_audit_rule(id);
+      findings.push_back({.rule = rule,
+                          .severity = rule->severity,
+                          .subject = describe_socket(row, service),
+                          .detail = std::move(detail),
+                          .process = describe_owners(row),
+                          .port = row.socket.local_port});
+    };
+    if (!check.legacy_version.empty()) {
+      add("tls-legacy-version", "the server completed a " + check.legacy_version + " handshake");
+    }
+    if (!check.any_facts()) continue;
+    const auto& facts = *check.any_facts();
+    const auto days = static_cast<double>(facts.not_after - now_seconds) / 86400.0;
+    const auto subject = facts.subject.empty() ? "(no subject)" : facts.subject;
+    if (facts.not_after <= now_seconds) {
+      add("tls-cert-expired", fmt::format("{} expired {:.0f} days ago", subject, -days));
+    } else if (days < settings.cert_warn_days) {
+      add("tls-cert-expiring", fmt::format("{} expires in {:.1f} days (warning at {})", subject,
+                                           days, settings.cert_warn_days));
+    }
+    if (facts.self_signed && exposure_of(row.socket.local) != Exposure::loopback) {
+      add("tls-self-signed-exposed", subject + " is self-signed, on " +
+                                         std::string(exposure_name(exposure_of(row.socket.local))) +
+                                         " interfaces");
+    }
+  }
+  return findings;
 }
 
 }  // namespace portkit

@@ -33,6 +33,30 @@ Result<std::vector<Plan>> read_plans(const std::vector<std::string>& files, Pars
   return plans;
 }
 
+// Where to reach a listener from this host: its own address, loopback for a wildcard.
+std::string local_address_of(const SocketRow& row) {
+  if (exposure_of(row.socket.local) == Exposure::all_interfaces) {
+    return row.socket.local.is_v6 ? "::1" : "127.0.0.1";
+  }
+  return row.socket.local.to_string();
+}
+
+std::vector<Finding> probe_listeners_tls(const SocketListing& listing,
+                                         const AuditRequest& request) {
+  std::vector<SocketRow> rows;
+  std::vector<IdentifyTarget> targets;
+  for (const auto& row : listing.rows()) {
+    if (row.socket.proto != Proto::tcp) continue;
+    rows.push_back(row);
+    targets.push_back({local_address_of(row), row.socket.local_port, ""});
+  }
+  const auto checks = check_tls(targets, request.tls_timeout, true);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  return audit_tls(rows, checks, request.settings, now);
+}
+
 }  // namespace
 
 Result<std::vector<Finding>> run_audit(const AuditRequest& request) {
@@ -52,6 +76,10 @@ Result<std::vector<Finding>> run_audit(const AuditRequest& request) {
     if (!inventory) return inventory.error();
     const auto stats = compute_stats(inventory->sockets, host, 16);
     findings = audit_sockets(listing->rows(), stats, host, request.settings);
+    if (request.probe_tls) {
+      auto tls = probe_listeners_tls(*listing, request);
+      findings.insert(findings.end(), tls.begin(), tls.end());
+    }
   }
   const auto listening = listening_ports(*listing);
   if (!request.compose_files.empty()) {

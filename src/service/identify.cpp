@@ -14,6 +14,7 @@
 
 #include "portkit/probe.hpp"
 #include "service/protocol.hpp"
+#include "service/sigpipe.hpp"
 #include "service/tls_session.hpp"
 
 namespace portkit::service {
@@ -216,8 +217,9 @@ class Identification : public std::enable_shared_from_this<Identification> {
   void start_tls(Attempt& attempt) {
     std::string error;
     const auto name = server_name_.empty() ? endpoint_.address().to_string() : server_name_;
-    attempt.tls =
-        TlsSession::create(std::move(attempt.socket), name, attempt.probe == kTls, &error);
+    attempt.tls = TlsSession::create(
+        std::move(attempt.socket), name,
+        attempt.probe == kTls ? TlsOffer::h2_and_http1 : TlsOffer::http1, &error);
     if (!attempt.tls) {
       tls_error_ = error;
       return end_attempt(attempt);
@@ -421,37 +423,9 @@ void start_identify(asio::io_context& io, const asio::ip::tcp::endpoint& endpoin
 
 namespace portkit {
 
-namespace {
-
-// OpenSSL writes to the socket itself, without MSG_NOSIGNAL: a server that closes first would
-// end the process with SIGPIPE. Blocked on this thread while identifying (the signal is sent to
-// the writing thread), then any pending one is taken before the old mask returns.
-class SigpipeBlocked {
- public:
-  SigpipeBlocked() {
-    sigemptyset(&pipe_);
-    sigaddset(&pipe_, SIGPIPE);
-    ::pthread_sigmask(SIG_BLOCK, &pipe_, &previous_);
-  }
-  ~SigpipeBlocked() {
-    const timespec now{0, 0};
-    while (::sigtimedwait(&pipe_, nullptr, &now) == SIGPIPE) {
-    }
-    ::pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-  SigpipeBlocked(const SigpipeBlocked&) = delete;
-  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
-
- private:
-  sigset_t pipe_{};
-  sigset_t previous_{};
-};
-
-}  // namespace
-
 std::vector<ServiceIdentity> identify_services(const std::vector<IdentifyTarget>& targets,
                                                const IdentifyOptions& options) {
-  const SigpipeBlocked no_sigpipe;
+  const service::SigpipeBlocked no_sigpipe;
   std::vector<ServiceIdentity> identities(targets.size());
   asio::io_context io;
   std::size_t next = 0;

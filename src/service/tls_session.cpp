@@ -72,34 +72,49 @@ std::string serial_hex(const TlsLibrary& lib, X509* cert) {
   return text;
 }
 
-// One context per ALPN offer for the whole process: loading the system's trust store costs
-// ~15 ms of CPU, which a context per handshake paid every time (bench/service.sh).
-SSL_CTX* client_context(const TlsLibrary& lib, bool offer_h2) {
-  static const auto make = [](const TlsLibrary& library, bool h2) {
-    SSL_CTX* context = library.SSL_CTX_new(library.TLS_client_method());
-    if (context == nullptr) return context;
-    library.SSL_CTX_set_default_verify_paths(context);
-    static constexpr unsigned char kAlpn[] = "\x02h2\x08http/1.1";
-    const auto* alpn = h2 ? kAlpn : kAlpn + 3;
-    library.SSL_CTX_set_alpn_protos(context, alpn,
-                                    static_cast<unsigned>(sizeof kAlpn - 1 - (alpn - kAlpn)));
-    return context;
-  };
-  static SSL_CTX* const with_h2 = make(lib, true);
-  static SSL_CTX* const http1_only = make(lib, false);
-  return offer_h2 ? with_h2 : http1_only;
+// One context per offer for the whole process: loading the system's trust store costs ~15 ms
+// of CPU, which a context per handshake paid every time (bench/service.sh).
+SSL_CTX* make_context(const TlsLibrary& lib, TlsOffer offer) {
+  SSL_CTX* context = lib.SSL_CTX_new(lib.TLS_client_method());
+  if (context == nullptr) return context;
+  lib.SSL_CTX_set_default_verify_paths(context);
+  static constexpr unsigned char kAlpn[] = "\x02h2\x08http/1.1";
+  const auto* alpn = offer == TlsOffer::h2_and_http1 ? kAlpn : kAlpn + 3;
+  lib.SSL_CTX_set_alpn_protos(context, alpn,
+                              static_cast<unsigned>(sizeof kAlpn - 1 - (alpn - kAlpn)));
+  if (offer == TlsOffer::legacy_only) {
+    // Debian's system configuration forbids both versions; the question is the server's.
+    lib.SSL_CTX_set_cipher_list(context, "DEFAULT:@SECLEVEL=0");
+    lib.SSL_CTX_ctrl(context, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_VERSION, nullptr);
+    lib.SSL_CTX_ctrl(context, SSL_CTRL_SET_MAX_PROTO_VERSION, TLS1_1_VERSION, nullptr);
+  }
+  return context;
+}
+
+SSL_CTX* client_context(const TlsLibrary& lib, TlsOffer offer) {
+  static SSL_CTX* const h2_and_http1 = make_context(lib, TlsOffer::h2_and_http1);
+  static SSL_CTX* const http1 = make_context(lib, TlsOffer::http1);
+  static SSL_CTX* const legacy_only = make_context(lib, TlsOffer::legacy_only);
+  switch (offer) {
+    case TlsOffer::http1:
+      return http1;
+    case TlsOffer::legacy_only:
+      return legacy_only;
+    default:
+      return h2_and_http1;
+  }
 }
 
 }  // namespace
 
 std::shared_ptr<TlsSession> TlsSession::create(asio::ip::tcp::socket socket,
-                                               const std::string& server_name, bool offer_h2,
+                                               const std::string& server_name, TlsOffer offer,
                                                std::string* error) {
   const auto* lib = tls_library(error);
   if (lib == nullptr) return nullptr;
   std::shared_ptr<TlsSession> session(new TlsSession(std::move(socket), *lib));
   session->server_name_ = server_name;
-  SSL_CTX* context = client_context(*lib, offer_h2);
+  SSL_CTX* context = client_context(*lib, offer);
   if (context == nullptr) {
     *error = "OpenSSL could not make a TLS context";
     return nullptr;

@@ -12,15 +12,19 @@ namespace portkit::service {
 
 struct TlsLibrary;
 
+// What the client offers: ALPN h2 and http/1.1 (the default), http/1.1 alone, or only TLS 1.0
+// and 1.1 at security level 0 (does the server still accept them?).
+enum class TlsOffer : std::uint8_t { h2_and_http1, http1, legacy_only };
+
 class TlsSession : public std::enable_shared_from_this<TlsSession> {
  public:
   using Done = std::function<void(bool ok, std::string error)>;
   using Received = std::function<void(std::string_view bytes, bool closed)>;
 
   // `server_name` goes out as SNI when it is a name, and is what the certificate is checked
-  // against; ALPN offers h2 and http/1.1, or http/1.1 alone.
+  // against.
   static std::shared_ptr<TlsSession> create(asio::ip::tcp::socket socket,
-                                            const std::string& server_name, bool offer_h2,
+                                            const std::string& server_name, TlsOffer offer,
                                             std::string* error);
   ~TlsSession();
   TlsSession(const TlsSession&) = delete;

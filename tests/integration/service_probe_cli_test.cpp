@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <ctime>
 #include <fstream>
@@ -305,6 +306,48 @@ TEST(ServiceProbe, TlsServersWithAHugeChainOrNoCommonNameAreRead) {
   const auto long_chain =
       json::parse(run_portkit({"check", "--json", "--tls", endpoint(huge->port())}).out);
   EXPECT_EQ(long_chain["results"][0]["tls"]["chain_length"], 61);
+}
+
+}  // namespace
+}  // namespace portkit
+
+namespace portkit {
+namespace {
+
+// The TLS findings for a port (free test ports also fall in the ephemeral range).
+std::vector<std::string> finding_ids_for(const json& document, int port) {
+  std::vector<std::string> ids;
+  for (const auto& finding : document["findings"]) {
+    const std::string id = finding["id"];
+    if (finding.value("port", 0) == port && id.rfind("tls-", 0) == 0) ids.push_back(id);
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+TEST(ServiceProbe, AuditProbeTlsFindsExpiredCertificatesAndLegacyVersions) {
+  const TempDir dir;
+  const auto valid = make_certificate(dir, "valid", "20250101000000Z", "20351231000000Z");
+  const auto expired = make_certificate(dir, "expired", "20240101000000Z", "20240201000000Z");
+  const Nginx nginx(dir, valid);
+  const auto old = start_s_server(expired, {"-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"});
+  const auto audit = [](std::vector<std::string> extra) {
+    std::vector<std::string> args{"audit", "--json", "--probe-tls"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto result = run_portkit(args);
+    EXPECT_TRUE(result.exit_code == 0 || result.exit_code == 1) << result.err;
+    return json::parse(result.out);
+  };
+  const auto found = audit({});
+  EXPECT_EQ(finding_ids_for(found, old->port()),
+            (std::vector<std::string>{"tls-cert-expired", "tls-legacy-version"}));
+  EXPECT_TRUE(finding_ids_for(found, nginx.https_port).empty()) << "valid until 2035, TLS 1.2+";
+  // Warned 4000 days ahead, the 2035 certificate is expiring.
+  EXPECT_EQ(finding_ids_for(audit({"--cert-warn-days", "3650"}), nginx.https_port),
+            std::vector<std::string>{"tls-cert-expiring"});
+  // Without --probe-tls no handshake is made.
+  const auto plain = json::parse(run_portkit({"audit", "--json"}).out);
+  EXPECT_TRUE(finding_ids_for(plain, old->port()).empty());
 }
 
 }  // namespace

@@ -183,3 +183,62 @@ TEST(AuditOutput, JsonCountsAndFailure) {
 
 }  // namespace
 }  // namespace portkit
+
+namespace portkit {
+namespace {
+
+TlsCheck handshake(std::int64_t not_after, bool self_signed, std::string legacy = "") {
+  TlsCheck check;
+  TlsFacts facts;
+  facts.subject = "CN=svc.test";
+  facts.not_after = not_after;
+  facts.self_signed = self_signed;
+  check.facts = facts;
+  check.legacy_version = std::move(legacy);
+  return check;
+}
+
+std::vector<std::string> sorted_ids(const std::vector<Finding>& findings) {
+  auto out = ids(findings);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(AuditTls, ExpiredExpiringSelfSignedAndLegacyVersions) {
+  constexpr std::int64_t kNow = 1'800'000'000;
+  constexpr std::int64_t kDay = 86'400;
+  const std::vector<SocketRow> rows{listener("0.0.0.0", 443), listener("127.0.0.1", 8443),
+                                    listener("0.0.0.0", 9443), listener("127.0.0.1", 6379)};
+  std::vector<TlsCheck> checks{handshake(kNow - 3 * kDay, false),
+                               handshake(kNow + 5 * kDay, true, "TLSv1.1"),
+                               handshake(kNow + 100 * kDay, true), TlsCheck{}};
+  const auto findings = audit_tls(rows, checks, {}, kNow);
+  ASSERT_EQ(sorted_ids(findings),
+            (std::vector<std::string>{"tls-cert-expired", "tls-cert-expiring", "tls-legacy-version",
+                                      "tls-self-signed-exposed"}));
+  for (const auto& finding : findings) {
+    if (finding.rule->id == "tls-self-signed-exposed") {
+      EXPECT_EQ(finding.port, 9443);
+    }
+    if (finding.rule->id == "tls-cert-expired") {
+      EXPECT_EQ(finding.port, 443);
+      EXPECT_NE(finding.detail.find("expired 3 days ago"), std::string::npos) << finding.detail;
+    }
+  }
+  // Self-signed on loopback is a developer's certificate, not a finding; a wider warning
+  // window catches the 100-day certificate too.
+  AuditSettings wide;
+  wide.cert_warn_days = 120;
+  EXPECT_EQ(sorted_ids(audit_tls({rows.begin() + 2, rows.end()}, {checks.begin() + 2, checks.end()},
+                                 wide, kNow)),
+            (std::vector<std::string>{"tls-cert-expiring", "tls-self-signed-exposed"}));
+  // A server of TLS 1.1 at most shows its certificate only in the legacy handshake.
+  TlsCheck old;
+  old.legacy_version = "TLSv1";
+  old.legacy_facts = handshake(kNow - kDay, false).facts;
+  EXPECT_EQ(sorted_ids(audit_tls({rows.begin(), rows.begin() + 1}, {&old, 1}, {}, kNow)),
+            (std::vector<std::string>{"tls-cert-expired", "tls-legacy-version"}));
+}
+
+}  // namespace
+}  // namespace portkit

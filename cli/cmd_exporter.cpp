@@ -21,6 +21,8 @@ struct ExporterFlags {
   std::string min_interval = "1s";
   std::vector<std::string> probes;
   std::string probe_timeout = "1s";
+  bool probe_service = false;
+  bool probe_tls = false;
   std::size_t max_listening_series = 500;
   std::size_t max_destinations = 20;
   std::vector<std::string> map;
@@ -58,6 +60,8 @@ Result<ExporterOptions> exporter_options(const ExporterFlags& flags) {
   if (!timeout) return timeout.error();
   options.probe_options.timeout = *timeout;
   options.probe_options.retries = 0;
+  options.probe_service = flags.probe_service;
+  options.probe_tls = flags.probe_tls;
   for (const auto& text : flags.probes) {
     auto endpoint = parse_endpoint(text);
     if (!endpoint) return make_error("--probe: " + endpoint.error().message);
@@ -124,6 +128,11 @@ Command make_exporter_command(CLI::App& parent, const GlobalOptions& /*globals*/
   app->add_option("--probe", flags->probes,
                   "also probe HOST:PORT[/udp] on each collection (repeatable)");
   app->add_option("--probe-timeout", flags->probe_timeout, "per probe")->capture_default_str();
+  app->add_flag("--probe-service", flags->probe_service,
+                "name what answers on each --probe TCP endpoint: portkit_probe_service_info");
+  app->add_flag("--probe-tls", flags->probe_tls,
+                "TLS facts of each --probe TCP endpoint: portkit_probe_tls_cert_not_after_seconds, "
+                "portkit_probe_tls_version_info, ...");
   app->add_option("--max-listening-series", flags->max_listening_series,
                   "listening series beyond this are summed into port=\"other\"")
       ->check(CLI::Range(std::size_t{1}, std::size_t{100000}))

@@ -20,7 +20,7 @@ _portkit() {
     scan) COMPREPLY=($(compgen -W "-p --ports --top -u --udp -iL --exclude --rate --timeout --min-timeout --max-retries --max-inflight --sequential --banner --service -sV --service-timeout --open --json -oX -oG -4 -6 --seed --help" -- "$cur")) ;;
     free) COMPREPLY=($(compgen -W "--range -c --count --proto --near --address --lowest --include-known --hold --json --help" -- "$cur")) ;;
     audit) COMPREPLY=($(compgen -W "--compose --k8s --host --ignore --map --config --fail-on --rules --procfs --probe-tls --cert-warn-days --json --help" -- "$cur")) ;;
-    exporter) COMPREPLY=($(compgen -W "--listen --min-interval --probe --probe-timeout --max-listening-series --max-destinations --map --ignore --procfs --once --json --help" -- "$cur")) ;;
+    exporter) COMPREPLY=($(compgen -W "--listen --min-interval --probe --probe-timeout --probe-service --probe-tls --max-listening-series --max-destinations --map --ignore --procfs --once --json --help" -- "$cur")) ;;
     listen) COMPREPLY=($(compgen -W "--mode --banner --bind --count --duration --udp --quiet --json --help" -- "$cur")) ;;
   esac
   case "$prev" in

@@ -19,6 +19,8 @@ struct ExporterOptions {
   std::vector<std::string> probe_texts;  // --probe as given, in the same order as probes
   std::vector<Endpoint> probes;
   ProbeOptions probe_options;
+  bool probe_service = false;  // identify what answers on each probed TCP endpoint
+  bool probe_tls = false;      // and the TLS facts where it speaks TLS
   MetricsLimits limits;
   AuditSettings audit;
   InventoryBackend backend = InventoryBackend::automatic;

@@ -18,6 +18,8 @@ struct ProbeOutcome {
   bool success = false;  // open (or open|filtered for UDP is not success)
   std::string state;     // "open", "closed", "filtered", ...
   std::optional<double> latency_seconds;
+  std::optional<ServiceIdentity> identity;  // --probe-service
+  std::optional<TlsFacts> tls;              // --probe-tls (or a TLS service identified)
 };
 
 struct MetricsInput {

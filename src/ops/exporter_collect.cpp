@@ -7,12 +7,36 @@
 namespace portkit {
 namespace {
 
+// One TLS handshake per open TCP endpoint, without identifying the service (--probe-tls).
+void add_tls_facts(std::vector<CheckResult>& results) {
+  std::vector<IdentifyTarget> targets;
+  std::vector<ProbeResult*> answers;
+  for (auto& result : results) {
+    if (result.answers.empty()) continue;
+    auto& answer = result.answers.front();
+    if (answer.proto != Proto::tcp || answer.state != PortState::open) continue;
+    const auto& host = result.target.host;
+    targets.push_back({answer.address, answer.port, host.kind == HostKind::name ? host.text : ""});
+    answers.push_back(&answer);
+  }
+  const auto checks = check_tls(targets, std::chrono::seconds(2), false);
+  for (std::size_t i = 0; i < answers.size(); ++i) {
+    if (!checks[i].facts) continue;
+    ServiceIdentity identity;
+    identity.tls_facts = checks[i].facts;
+    answers[i]->identity = std::move(identity);
+  }
+}
+
 std::vector<ProbeOutcome> run_probes(const ExporterOptions& options) {
   std::vector<ProbeOutcome> outcomes;
   if (options.probes.empty()) return outcomes;
   CheckOptions check;
   check.probe = options.probe_options;
-  const auto results = run_checks(options.probe_texts, options.probes, check).results;
+  check.identify = options.probe_service;
+  check.identify_options.want_tls = options.probe_tls;
+  auto results = run_checks(options.probe_texts, options.probes, check).results;
+  if (options.probe_tls && !options.probe_service) add_tls_facts(results);
   for (std::size_t i = 0; i < options.probes.size(); ++i) {
     ProbeOutcome outcome{.endpoint = options.probe_texts[i], .proto = options.probes[i].proto};
     if (i < results.size() && !results[i].answers.empty()) {
@@ -20,6 +44,10 @@ std::vector<ProbeOutcome> run_probes(const ExporterOptions& options) {
       outcome.state = std::string(port_state_name(answer.state));
       outcome.success = answer.state == PortState::open;
       if (answer.latency_ms) outcome.latency_seconds = *answer.latency_ms / 1000.0;
+      if (answer.identity) {
+        if (options.probe_service) outcome.identity = answer.identity;
+        outcome.tls = answer.identity->tls_facts;
+      }
     } else {
       outcome.state = "unresolved";
     }

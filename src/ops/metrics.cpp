@@ -6,6 +6,7 @@
 #include <map>
 #include <tuple>
 
+#include "ops/probe_metrics.hpp"
 #include "portkit/registry.hpp"
 #include "text_util.hpp"
 
@@ -180,6 +181,7 @@ std::string render_metrics(const MetricsInput& input, const MetricsLimits& limit
                      escape_label_value(probe.endpoint), proto_name(probe.proto),
                      *probe.latency_seconds);
     }
+    render_probe_identity(out, input.probes);
   }
 
   header(out, "portkit_owners_visible", "gauge",

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <ctime>
 #include <fstream>
 #include <map>
@@ -348,6 +349,57 @@ TEST(ServiceProbe, AuditProbeTlsFindsExpiredCertificatesAndLegacyVersions) {
   // Without --probe-tls no handshake is made.
   const auto plain = json::parse(run_portkit({"audit", "--json"}).out);
   EXPECT_TRUE(finding_ids_for(plain, old->port()).empty());
+}
+
+}  // namespace
+}  // namespace portkit
+
+namespace portkit {
+namespace {
+
+// One series' value from a text exposition, or NaN.
+double series_value(const std::string& text, const std::string& series) {
+  const auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos) return std::nan("");
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+TEST(ServiceProbe, ExporterProbesCarryServiceAndTlsSeries) {
+  const TempDir dir;
+  const auto valid = make_certificate(dir, "valid", "20250101000000Z", "20351231000000Z");
+  const Nginx nginx(dir, valid);
+  const auto redis = start_redis();
+  const auto tls_endpoint = endpoint(nginx.https_port);
+  const auto redis_endpoint = endpoint(redis->port());
+  const auto scraped = run_portkit({"exporter", "--once", "--probe", tls_endpoint, "--probe",
+                                    redis_endpoint, "--probe-service", "--probe-tls"});
+  ASSERT_EQ(scraped.exit_code, 0) << scraped.err;
+  const auto& text = scraped.out;
+  const auto not_after = openssl_time(openssl_facts(nginx.https_port).at("notAfter"));
+  EXPECT_EQ(series_value(text, "portkit_probe_tls_cert_not_after_seconds{endpoint=\"" +
+                                   tls_endpoint + "\"}"),
+            static_cast<double>(not_after));
+  EXPECT_EQ(series_value(text, "portkit_probe_tls_self_signed{endpoint=\"" + tls_endpoint + "\"}"),
+            1.0);
+  EXPECT_NE(
+      text.find("portkit_probe_service_info{endpoint=\"" + redis_endpoint + "\",service=\"redis\""),
+      std::string::npos)
+      << text;
+  EXPECT_NE(text.find("portkit_probe_service_info{endpoint=\"" + tls_endpoint +
+                      "\",service=\"http\",product=\"nginx\""),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(text.find("portkit_probe_tls_cert_not_after_seconds{endpoint=\"" + redis_endpoint),
+            std::string::npos)
+      << "redis speaks no TLS";
+  // Prometheus' own checker accepts the exposition.
+  const auto checked = run_process({"promtool", "check", "metrics"}, text);
+  EXPECT_EQ(checked.exit_code, 0) << checked.out << checked.err;
+  // --probe-tls alone: the TLS series, no service identification.
+  const auto tls_only = run_portkit({"exporter", "--once", "--probe", tls_endpoint, "--probe-tls"});
+  EXPECT_NE(tls_only.out.find("portkit_probe_tls_version_info{endpoint=\"" + tls_endpoint),
+            std::string::npos);
+  EXPECT_EQ(tls_only.out.find("portkit_probe_service_info"), std::string::npos);
 }
 
 }  // namespace

@@ -213,8 +213,9 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
   fan_out.begin(info);
   std::optional<ServiceScanSink> identifying;
   if (flags.service) identifying.emplace(fan_out, identify_options);
-  auto summary = run_scan(*hosts, options, identifying ? static_cast<ScanSink&>(*identifying)
-                                                       : static_cast<ScanSink&>(fan_out));
+  auto summary = run_scan(
+      *hosts, options,
+      identifying ? static_cast<ScanSink&>(*identifying) : static_cast<ScanSink&>(fan_out));
   if (identifying) identifying->finish();
   if (!summary) return fail("scan", summary.error().message, kExitRuntime);
   fan_out.end(*summary);

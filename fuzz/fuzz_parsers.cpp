@@ -229,7 +229,8 @@ void fuzz_manifests(std::uint8_t which, std::string_view text) {
 // Every protocol reader on any reply, and on its beginnings: what a slow server sends in pieces.
 void fuzz_protocol_readers(std::string_view reply) {
   for (const auto& probe : portkit::service::protocol_probes()) {
-    for (const auto cut : {reply.size(), reply.size() / 2, std::min<std::size_t>(reply.size(), 5)}) {
+    for (const auto cut :
+         {reply.size(), reply.size() / 2, std::min<std::size_t>(reply.size(), 5)}) {
       const auto reading = probe.read(reply.substr(0, cut));
       if (reading.verdict == portkit::service::Verdict::match) require(!reading.match.name.empty());
     }

@@ -54,7 +54,7 @@ struct HostReport {
   std::vector<std::pair<std::uint16_t, std::string>> banners;  // TCP port -> banner
   // TCP port -> what answers there (scan --service), filled before the host is reported.
   std::vector<std::pair<std::uint16_t, ServiceIdentity>> identities;
-  std::optional<double> srtt_ms;                               // smoothed round trip
+  std::optional<double> srtt_ms;  // smoothed round trip
   // The fastest answer: the path's latency, free of the queueing a busy scan adds to srtt.
   std::optional<double> min_rtt_ms;
   double rttvar_ms = 0;

@@ -55,12 +55,12 @@ class TextScanWriter final : public ScanWriter {
       if (open_only_ ? port.state != PortState::open : is_folded(folded, port)) continue;
       const auto* identity = port.proto == Proto::tcp ? report.identity_for(port.port) : nullptr;
       const auto service = registry::service_name(port.port, port.proto);
-      std::vector<std::string> cells{
-          port_label(port), std::string(port_state_name(port.state)),
-          identity != nullptr ? identity_label(*identity)
-          : service.empty()   ? "-"
-                              : std::string(service),
-          std::string(probe_reason_name(port.reason)), format_latency(port.latency())};
+      std::vector<std::string> cells{port_label(port), std::string(port_state_name(port.state)),
+                                     identity != nullptr ? identity_label(*identity)
+                                     : service.empty()   ? "-"
+                                                         : std::string(service),
+                                     std::string(probe_reason_name(port.reason)),
+                                     format_latency(port.latency())};
       if (identified) {
         const auto version = identity != nullptr ? identity_product_text(*identity) : "";
         cells.push_back(version.empty() ? "-" : version);

@@ -53,12 +53,13 @@ std::string xml_escape(std::string_view text) {
 // nmap -sV's element: name, product, version, extrainfo, tunnel="ssl", method="probed".
 std::string probed_service_xml(const ServiceIdentity& identity) {
   const auto& match = identity.match;
-  std::string text = fmt::format("<service name=\"{}\"",
-                                 xml_escape(match.name.empty() ? "unknown" : match.name));
-  for (const auto& [attribute, value] : {std::pair{"product", &match.product},
-                                         std::pair{"version", &match.version},
-                                         std::pair{"extrainfo", &match.info}}) {
-    if (!value->empty()) text += fmt::format(" {}=\"{}\"", attribute, xml_escape(printable(*value)));
+  std::string text =
+      fmt::format("<service name=\"{}\"", xml_escape(match.name.empty() ? "unknown" : match.name));
+  for (const auto& [attribute, value] :
+       {std::pair{"product", &match.product}, std::pair{"version", &match.version},
+        std::pair{"extrainfo", &match.info}}) {
+    if (!value->empty())
+      text += fmt::format(" {}=\"{}\"", attribute, xml_escape(printable(*value)));
   }
   if (identity.tls) text += " tunnel=\"ssl\"";
   return text + " method=\"probed\" conf=\"10\"/>";

@@ -65,11 +65,11 @@ std::string utc_date(std::int64_t epoch_seconds) {
 
 std::string tls_summary(const TlsFacts& facts) {
   const auto days = static_cast<long>(std::floor(facts.days_left));
-  return fmt::format("{}, {} {} ({}){}", facts.version, facts.expired ? "expired" : "expires",
-                     utc_date(facts.not_after),
-                     facts.expired ? fmt::format("{} days ago", -days)
-                                   : fmt::format("{} days left", days),
-                     facts.self_signed ? ", self-signed" : "");
+  return fmt::format(
+      "{}, {} {} ({}){}", facts.version, facts.expired ? "expired" : "expires",
+      utc_date(facts.not_after),
+      facts.expired ? fmt::format("{} days ago", -days) : fmt::format("{} days left", days),
+      facts.self_signed ? ", self-signed" : "");
 }
 
 std::vector<std::string> identity_notes(const ServiceIdentity& identity) {

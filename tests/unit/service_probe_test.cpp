@@ -45,20 +45,22 @@ const std::map<std::string, std::string>& specified_replies() {
       {"pop3", "+OK Dovecot (Debian) ready.\r\n"},
       {"imap", "* OK [CAPABILITY IMAP4rev1 SASL-IR LOGIN-REFERRALS] Dovecot (Debian) ready.\r\n"},
       {"mysql", bytes("\x25\x00\x00\x00\x0a"
-                            "5.5.5-10.11.6-MariaDB-0+deb12u1\x00\x08\x00\x00\x00")},
+                      "5.5.5-10.11.6-MariaDB-0+deb12u1\x00\x08\x00\x00\x00")},
       {"vnc", "RFB 003.008\n"},
       {"mongodb", bytes("\x26\x00\x00\x00\x99\x00\x00\x00\x31\x74\x6b\x70\xdd\x07\x00\x00"
-                              "\x00\x00\x00\x00\x00\x11\x00\x00\x00\x10maxWireVersion\x00")},
+                        "\x00\x00\x00\x00\x00\x11\x00\x00\x00\x10maxWireVersion\x00")},
       {"amqp", bytes("\x01\x00\x00\x00\x00\x00\x30\x00\x0a\x00\x0a\x00\x09\x00\x00\x00\x20"
-                           "\x07productS\x00\x00\x00\x08RabbitMQ"
-                           "\x07versionS\x00\x00\x00\x06" "3.11.8\xce")},
+                     "\x07productS\x00\x00\x00\x08RabbitMQ"
+                     "\x07versionS\x00\x00\x00\x06"
+                     "3.11.8\xce")},
       {"kafka", bytes("\x00\x00\x00\x06pkt1\x00\x23")},
       {"ldap", bytes("\x30\x0c\x02\x01\x01\x61\x07\x0a\x01\x00\x04\x00\x04\x00")},
-      {"rdp", bytes("\x03\x00\x00\x13\x0e\xd0\x00\x00\x12\x34\x00\x02\x1f\x08\x00\x02\x00\x00\x00")},
+      {"rdp",
+       bytes("\x03\x00\x00\x13\x0e\xd0\x00\x00\x12\x34\x00\x02\x1f\x08\x00\x02\x00\x00\x00")},
       {"smb", bytes("\x00\x00\x00\x40\xfeSMB\x40\x00")},
       {"mssql", bytes("\x04\x01\x00\x1a\x00\x00\x01\x00"
-                            "\x00\x00\x0b\x00\x06\x01\x00\x11\x00\x01\xff"
-                            "\x0f\x00\x07\xd0\x00\x00\x02")},
+                      "\x00\x00\x0b\x00\x06\x01\x00\x11\x00\x01\xff"
+                      "\x0f\x00\x07\xd0\x00\x00\x02")},
   };
   return replies;
 }
@@ -107,13 +109,19 @@ TEST(ServiceProtocols, PlainHttpOnATlsPortLeavesTheAnswerToTheTlsProbe) {
 
 TEST(ServiceProtocols, SpecifiedRepliesNameTheirServers) {
   const std::map<std::string, std::pair<std::string, std::string>> expected{
-      {"ftp", {"ftp", "vsftpd"}},          {"smtp", {"smtp", "Postfix smtpd"}},
-      {"pop3", {"pop3", "Dovecot pop3d"}}, {"imap", {"imap", "Dovecot imapd"}},
-      {"mysql", {"mysql", "MariaDB"}},     {"vnc", {"vnc", ""}},
-      {"mongodb", {"mongodb", "MongoDB"}}, {"amqp", {"amqp", "RabbitMQ"}},
-      {"kafka", {"kafka", "Apache Kafka"}}, {"ldap", {"ldap", ""}},
+      {"ftp", {"ftp", "vsftpd"}},
+      {"smtp", {"smtp", "Postfix smtpd"}},
+      {"pop3", {"pop3", "Dovecot pop3d"}},
+      {"imap", {"imap", "Dovecot imapd"}},
+      {"mysql", {"mysql", "MariaDB"}},
+      {"vnc", {"vnc", ""}},
+      {"mongodb", {"mongodb", "MongoDB"}},
+      {"amqp", {"amqp", "RabbitMQ"}},
+      {"kafka", {"kafka", "Apache Kafka"}},
+      {"ldap", {"ldap", ""}},
       {"rdp", {"ms-wbt-server", "Microsoft Terminal Services"}},
-      {"smb", {"microsoft-ds", ""}},       {"mssql", {"ms-sql-s", "Microsoft SQL Server"}}};
+      {"smb", {"microsoft-ds", ""}},
+      {"mssql", {"ms-sql-s", "Microsoft SQL Server"}}};
   for (const auto& [probe, reply] : specified_replies()) {
     const auto reading = read_as(probe, reply);
     ASSERT_EQ(reading.verdict, Verdict::match) << probe;

@@ -4,7 +4,9 @@
 #      HTTP/2) and openssl s_server against nmap -sT -sV on the same ports: wall, CPU, and the
 #      names each gives (they must agree; a written mapping where nmap has no name);
 #   2. the TLS facts of 20 ports: one `portkit check --tls` against 20 `openssl s_client` runs;
-#   3. `portkit lookup` start-up against `getent services` (OpenSSL is loaded only for TLS).
+#   3. blackbox_exporter's TLS probe of those 20 ports (20 /probe requests) against one scrape of
+#      `portkit exporter --probe ... --probe-tls`, with the expiry each reports;
+#   4. `portkit lookup` start-up against `getent services` (OpenSSL is loaded only for TLS).
 # Needs root (sshd, PostgreSQL as its user) and scripts/install-deps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,6 +94,48 @@ SH
 read -r ssl_wall ssl_cpu _ < <(measure bash "$work/s_client.sh" "${endpoints[@]}")
 echo "  portkit: wall ${ours_wall} s, cpu ${ours_cpu} s; openssl s_client + x509: wall ${ssl_wall} s, cpu ${ssl_cpu} s"
 echo "  speed: openssl/portkit wall $(ratio "$ssl_wall" "$ours_wall"), cpu $(ratio "$ssl_cpu" "$ours_cpu")"
+
+echo "== blackbox_exporter's tls_connect probe of ${#tls_ports[@]} ports against one portkit exporter scrape"
+if command -v prometheus-blackbox-exporter >/dev/null; then
+  cat >"$work/blackbox.yml" <<'YML'
+modules:
+  tls_connect:
+    prober: tcp
+    timeout: 5s
+    tcp:
+      tls: true
+      tls_config:
+        insecure_skip_verify: true
+YML
+  blackbox=$(free_port)
+  prometheus-blackbox-exporter --config.file="$work/blackbox.yml" \
+    --web.listen-address="127.0.0.1:$blackbox" >/dev/null 2>&1 & pids+=($!)
+  exporter=$(free_port)
+  probes=(); for p in "${tls_ports[@]}"; do probes+=(--probe "127.0.0.1:$p"); done
+  "$portkit" exporter --listen "127.0.0.1:$exporter" --min-interval 0s --probe-tls "${probes[@]}" \
+    >/dev/null 2>&1 & pids+=($!)
+  wait_port "$blackbox"; wait_port "$exporter"
+  curl -s "http://127.0.0.1:$blackbox/probe?target=127.0.0.1:${tls_ports[0]}&module=tls_connect" >/dev/null
+  curl -s "http://127.0.0.1:$exporter/metrics" >/dev/null  # both warm
+  cat >"$work/blackbox.sh" <<'SH'
+port=$1; shift
+for target in "$@"; do curl -s "http://127.0.0.1:$port/probe?target=127.0.0.1:$target&module=tls_connect" >/dev/null; done
+SH
+  start=$(date +%s.%N)
+  bash "$work/blackbox.sh" "$blackbox" "${tls_ports[@]}"
+  blackbox_wall=$(echo "$(date +%s.%N) - $start" | bc)
+  start=$(date +%s.%N)
+  curl -s "http://127.0.0.1:$exporter/metrics" >"$work/portkit.prom"
+  portkit_wall=$(echo "$(date +%s.%N) - $start" | bc)
+  theirs=$(curl -s "http://127.0.0.1:$blackbox/probe?target=127.0.0.1:${tls_ports[0]}&module=tls_connect" |
+    awk '/^probe_ssl_earliest_cert_expiry/ {printf "%.0f", $2}')
+  ours=$(awk -v e="127.0.0.1:${tls_ports[0]}" '$0 ~ "^portkit_probe_tls_cert_not_after_seconds\\{endpoint=\"" e "\"" {print $2}' "$work/portkit.prom")
+  echo "  expiry of 127.0.0.1:${tls_ports[0]}: blackbox_exporter $theirs, portkit $ours $([[ $theirs == "$ours" ]] && echo same || echo DIFFERENT)"
+  echo "  20 blackbox /probe requests: wall ${blackbox_wall} s; one portkit scrape of 20 probes: wall ${portkit_wall} s"
+  echo "  speed: blackbox/portkit wall $(ratio "$blackbox_wall" "$portkit_wall")"
+else
+  echo "  prometheus-blackbox-exporter is not installed (scripts/install-deps)"
+fi
 
 echo "== lookup start-up (OpenSSL is not loaded unless a TLS handshake is made)"
 runs=200

@@ -11,26 +11,23 @@
 
 namespace portkit::service {
 
-#define PORTKIT_TLS_FUNCTIONS(X)                                                               \
-  X(TLS_client_method)                                                                         \
-  X(SSL_CTX_new)                                                                               \
-  X(SSL_CTX_free)                                                                              \
-  X(SSL_CTX_set_default_verify_paths)                                                          \
-  X(SSL_CTX_set_alpn_protos) X(SSL_CTX_ctrl) X(SSL_CTX_set_cipher_list) X(SSL_new) X(SSL_free) \
-      X(SSL_set_fd) X(SSL_ctrl) X(SSL_set_connect_state) X(SSL_do_handshake) X(SSL_get_error)  \
-          X(SSL_read) X(SSL_write) X(SSL_get_version) X(SSL_get_current_cipher)                \
-              X(SSL_CIPHER_get_name) X(SSL_get0_alpn_selected) X(SSL_get1_peer_certificate)    \
-                  X(SSL_get_peer_cert_chain) X(SSL_get_verify_result) X(SSL_set1_host)
-#define PORTKIT_CRYPTO_FUNCTIONS(X)                                                            \
-  X(X509_free)                                                                                 \
-  X(X509_get_subject_name)                                                                     \
-  X(X509_get_issuer_name)                                                                      \
-  X(X509_NAME_print_ex) X(X509_get0_notBefore) X(X509_get0_notAfter) X(ASN1_TIME_to_tm)        \
-      X(X509_get_ext_d2i) X(OPENSSL_sk_num) X(OPENSSL_sk_value) X(GENERAL_NAMES_free)          \
-          X(ASN1_STRING_get0_data) X(ASN1_STRING_length) X(X509_get_serialNumber)              \
-              X(ASN1_INTEGER_to_BN) X(BN_bn2hex) X(BN_free) X(CRYPTO_free) X(X509_self_signed) \
-                  X(X509_verify_cert_error_string) X(X509_check_host) X(X509_check_ip_asc)     \
-                      X(ERR_clear_error) X(BIO_new) X(BIO_s_mem) X(BIO_ctrl) X(BIO_free)
+// clang-format off
+#define PORTKIT_TLS_FUNCTIONS(X)                                                             \
+  X(TLS_client_method) X(SSL_CTX_new) X(SSL_CTX_free) X(SSL_CTX_set_default_verify_paths)  \
+  X(SSL_CTX_set_alpn_protos) X(SSL_CTX_ctrl) X(SSL_CTX_set_cipher_list) X(SSL_new)         \
+  X(SSL_free) X(SSL_set_fd) X(SSL_ctrl) X(SSL_set_connect_state) X(SSL_do_handshake)       \
+  X(SSL_get_error) X(SSL_read) X(SSL_write) X(SSL_get_version) X(SSL_get_current_cipher)   \
+  X(SSL_CIPHER_get_name) X(SSL_get0_alpn_selected) X(SSL_get1_peer_certificate)            \
+  X(SSL_get_peer_cert_chain) X(SSL_get_verify_result)
+#define PORTKIT_CRYPTO_FUNCTIONS(X)                                                          \
+  X(X509_free) X(X509_get_subject_name) X(X509_get_issuer_name) X(X509_NAME_print_ex)      \
+  X(X509_get0_notBefore) X(X509_get0_notAfter) X(ASN1_TIME_to_tm) X(X509_get_ext_d2i)      \
+  X(OPENSSL_sk_num) X(OPENSSL_sk_value) X(GENERAL_NAMES_free) X(ASN1_STRING_get0_data)     \
+  X(ASN1_STRING_length) X(X509_get_serialNumber) X(ASN1_INTEGER_to_BN) X(BN_bn2hex)        \
+  X(BN_free) X(CRYPTO_free) X(X509_self_signed) X(X509_verify_cert_error_string)           \
+  X(X509_check_host) X(X509_check_ip_asc) X(ERR_clear_error) X(BIO_new) X(BIO_s_mem)       \
+  X(BIO_ctrl) X(BIO_free)
+// clang-format on
 
 struct TlsLibrary {
 #define PORTKIT_TLS_POINTER(name) decltype(&::name) name = nullptr;

@@ -263,7 +263,19 @@ class HostileServer {
   std::thread thread_;
 };
 
+// Peak resident memory of `check --service` on one quiet port: the bound the hostile cases are
+// held to (a sanitizer build's shadow memory makes any fixed number wrong).
+long quiet_baseline_kib() {
+  HostileServer quiet(HostileServer::Kind::stall);
+  return run_portkit({"check", "--json", "--tls", "--service-timeout", "300ms",
+                      endpoint(quiet.port())})
+      .peak_rss_kib;
+}
+
+constexpr long kMemorySlackKib = 24 * 1024;
+
 TEST(ServiceProbe, HostileServersGetAClearAnswerInBoundedTimeAndMemory) {
+  const auto baseline = quiet_baseline_kib();
   HostileServer flood(HostileServer::Kind::flood);
   HostileServer garbage(HostileServer::Kind::garbage);
   HostileServer closer(HostileServer::Kind::close_at_once);
@@ -273,16 +285,17 @@ TEST(ServiceProbe, HostileServersGetAClearAnswerInBoundedTimeAndMemory) {
                                    endpoint(closer.port()), endpoint(staller.port())});
   ASSERT_EQ(result.exit_code, 0) << result.err;
   EXPECT_LT(result.wall_ms, 2000) << "each port is cut at its budget, all at once";
-  EXPECT_LT(result.peak_rss_kib, 64 * 1024) << "a flood is read up to a bound, not kept";
+  EXPECT_LT(result.peak_rss_kib, baseline + kMemorySlackKib)
+      << "a flood is read up to a bound, not kept (quiet run: " << baseline << " KiB)";
   const auto results = json::parse(result.out)["results"];
   ASSERT_EQ(results.size(), 4u);
   for (const auto& item : results) {
     EXPECT_EQ(item["state"], "open");
     EXPECT_EQ(item["service"], "unknown") << item.dump();
   }
-  EXPECT_NE(results[0]["fingerprint"].get<std::string>().find("AAAA"), std::string::npos);
-  EXPECT_NE(results[1]["fingerprint"].get<std::string>().find("garbage"), std::string::npos);
-  EXPECT_TRUE(results[2]["fingerprint"].is_null() || !results[2].contains("fingerprint"));
+  EXPECT_NE(results[0].value("fingerprint", "").find("AAAA"), std::string::npos) << results[0];
+  EXPECT_NE(results[1].value("fingerprint", "").find("garbage"), std::string::npos) << results[1];
+  EXPECT_EQ(results[2].value("fingerprint", ""), "") << results[2];
 }
 
 TEST(ServiceProbe, TlsServersWithAHugeChainOrNoCommonNameAreRead) {
@@ -294,6 +307,7 @@ TEST(ServiceProbe, TlsServersWithAHugeChainOrNoCommonNameAreRead) {
   std::string chain;
   for (int i = 0; i < 60; ++i) chain += read_file(nameless.cert);
   { std::ofstream(chain_file) << chain; }
+  const auto baseline = quiet_baseline_kib();
   const auto plain = start_s_server(nameless);
   const auto huge = start_s_server(nameless, {"-cert_chain", chain_file});
   for (const int port : {plain->port(), huge->port()}) {
@@ -302,7 +316,7 @@ TEST(ServiceProbe, TlsServersWithAHugeChainOrNoCommonNameAreRead) {
     const auto tls = json::parse(result.out)["results"][0]["tls"];
     ASSERT_TRUE(tls.is_object()) << result.out;
     EXPECT_EQ(tls["subject"], "O=Portkit Test");
-    EXPECT_LT(result.peak_rss_kib, 64 * 1024);
+    EXPECT_LT(result.peak_rss_kib, baseline + kMemorySlackKib);
   }
   const auto long_chain =
       json::parse(run_portkit({"check", "--json", "--tls", endpoint(huge->port())}).out);

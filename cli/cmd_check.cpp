@@ -38,6 +38,7 @@ int run_check(const CheckFlags& flags, const GlobalOptions& globals) {
                                 : FamilyFilter::any;
   options.all_addresses = flags.all_addresses;
   options.identify = flags.service || flags.tls;
+  options.probe.identify = flags.service;  // UDP: the reply to the protocol payload names it
   options.identify_options.want_tls = flags.tls;
   if (!flags.service_timeout.empty()) {
     const auto budget = duration_flag("--service-timeout", flags.service_timeout);

@@ -199,6 +199,7 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
   options.workers = flags.workers;
   options.sequential = flags.sequential;
   options.banner = flags.banner;
+  options.identify_udp = flags.service;
   options.seed = flags.seed;
   options.stop = &interrupted;
 

@@ -46,6 +46,7 @@ struct ProbeOptions {
   std::chrono::milliseconds timeout{1000};  // per attempt
   int retries = 1;                          // extra attempts after no response
   bool banner = false;                      // TCP: read what the server says first
+  bool identify = false;                    // UDP: name the service from its reply
   std::chrono::milliseconds banner_timeout{800};
 };
 

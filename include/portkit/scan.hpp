@@ -28,6 +28,7 @@ struct ScanOptions {
   std::size_t max_active_hosts = 256;  // hosts scanned side by side
   bool sequential = false;             // ports in ascending order, not shuffled
   bool banner = false;                 // read banners of open TCP ports
+  bool identify_udp = false;           // name UDP services from their replies (--service)
   std::chrono::milliseconds banner_timeout{800};
   std::chrono::milliseconds udp_retry_spacing{1100};  // per host, under an ICMP rate limit
   std::uint64_t seed = 0;                             // port order key; 0 = random
@@ -52,8 +53,14 @@ struct HostReport {
   ScanHost host;
   std::vector<PortOutcome> ports;  // sorted by (proto, port) once the host is done
   std::vector<std::pair<std::uint16_t, std::string>> banners;  // TCP port -> banner
-  // TCP port -> what answers there (scan --service), filled before the host is reported.
-  std::vector<std::pair<std::uint16_t, ServiceIdentity>> identities;
+  // What answers on a port (scan --service): TCP from the identification, UDP from the reply
+  // to the protocol payload; filled before the host is reported.
+  struct PortIdentity {
+    std::uint16_t port = 0;
+    Proto proto = Proto::tcp;
+    ServiceIdentity identity;
+  };
+  std::vector<PortIdentity> identities;
   std::optional<double> srtt_ms;  // smoothed round trip
   // The fastest answer: the path's latency, free of the queueing a busy scan adds to srtt.
   std::optional<double> min_rtt_ms;
@@ -66,7 +73,7 @@ struct HostReport {
   [[nodiscard]] std::size_t count(PortState state) const;
   [[nodiscard]] bool answered() const;  // any port open or closed, or any ICMP from it
   [[nodiscard]] std::string_view banner_for(std::uint16_t port) const;
-  [[nodiscard]] const ServiceIdentity* identity_for(std::uint16_t port) const;
+  [[nodiscard]] const ServiceIdentity* identity_for(std::uint16_t port, Proto proto) const;
   void sort_ports();  // by (proto, port)
 };
 

@@ -56,7 +56,7 @@ class GrepableScanWriter final : public ScanWriter {
       if (is_folded(folded, port)) continue;
       if (!ports.empty()) ports += ", ";
       const auto banner = port.proto == Proto::tcp ? report.banner_for(port.port) : "";
-      const auto* identity = port.proto == Proto::tcp ? report.identity_for(port.port) : nullptr;
+      const auto* identity = report.identity_for(port.port, port.proto);
       if (identity != nullptr && (!identity->match.name.empty() || identity->tls)) {
         // nmap -sV: "443/open/tcp//ssl|http//nginx 1.22.1/"
         auto label = identity_label(*identity);

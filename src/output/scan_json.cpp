@@ -72,8 +72,7 @@ class JsonScanWriter final : public ScanWriter {
       const auto service = registry::service_name(port.port, port.proto);
       item["service"] = service.empty() ? nlohmann::json(nullptr) : nlohmann::json(service);
       item["service_source"] = service.empty() ? nlohmann::json(nullptr) : "registry";
-      if (const auto* identity = report.identity_for(port.port);
-          identity && port.proto == Proto::tcp) {
+      if (const auto* identity = report.identity_for(port.port, port.proto)) {
         add_identity_json(item, *identity);
       }
       open.push_back(std::move(item));

@@ -53,7 +53,7 @@ class TextScanWriter final : public ScanWriter {
     Table table(std::move(headers));
     for (const auto& port : report.ports) {
       if (open_only_ ? port.state != PortState::open : is_folded(folded, port)) continue;
-      const auto* identity = port.proto == Proto::tcp ? report.identity_for(port.port) : nullptr;
+      const auto* identity = report.identity_for(port.port, port.proto);
       const auto service = registry::service_name(port.port, port.proto);
       std::vector<std::string> cells{port_label(port), std::string(port_state_name(port.state)),
                                      identity != nullptr ? identity_label(*identity)

@@ -150,7 +150,7 @@ class XmlScanWriter final : public ScanWriter {
           probe_reason_name(port.reason));
       const auto service = registry::service_name(port.port, port.proto);
       const auto banner = port.proto == Proto::tcp ? report.banner_for(port.port) : "";
-      const auto* identity = port.proto == Proto::tcp ? report.identity_for(port.port) : nullptr;
+      const auto* identity = report.identity_for(port.port, port.proto);
       if (identity != nullptr && (!identity->match.name.empty() || identity->tls)) {
         text += probed_service_xml(*identity);
       } else if (!service.empty() || !banner.empty()) {

@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 struct Reading {
   enum Kind { nothing, verdict } kind = nothing;
   Verdict result{PortState::open_filtered, ProbeReason::no_response};
+  std::string reply;  // the datagram that came back, when one did
 };
 
 // The error queue first (ICMP type and code, via IP_RECVERR), then ordinary data.
@@ -48,7 +49,11 @@ Reading read_socket(int fd, bool is_v6) {
     }
   }
   const auto got = ::recv(fd, data, sizeof data, MSG_DONTWAIT);
-  if (got >= 0) return {Reading::verdict, {PortState::open, ProbeReason::udp_response}};
+  if (got >= 0) {
+    return {Reading::verdict,
+            {PortState::open, ProbeReason::udp_response},
+            std::string(data, static_cast<std::size_t>(got))};
+  }
   if (errno == ECONNREFUSED)
     return {Reading::verdict, {PortState::closed, ProbeReason::port_unreach}};
   if (errno == EHOSTUNREACH)
@@ -117,6 +122,16 @@ class UdpProbe : public std::enable_shared_from_this<UdpProbe> {
           if (reading.kind == Reading::nothing) return self->wait();
           self->result_.latency_ms =
               std::chrono::duration<double, std::milli>(Clock::now() - self->sent_at_).count();
+          if (self->options_.identify && !reading.reply.empty()) {
+            if (auto match = read_udp_reply(self->endpoint_.port(), reading.reply)) {
+              ServiceIdentity identity;
+              identity.probe = match->name;
+              identity.match = std::move(*match);
+              identity.method = "probed";
+              identity.elapsed_ms = *self->result_.latency_ms;
+              self->result_.identity = std::move(identity);
+            }
+          }
           self->finish(reading.result);
         });
   }

@@ -134,6 +134,7 @@ class ScanEngine {
           std::max(std::chrono::milliseconds(1),
                    duration_cast<std::chrono::milliseconds>(scheduler_.timeout_for(task)));
       probe.retries = 0;
+      probe.identify = options_.identify_udp;
       start_probe(io_, to_asio(scheduler_.host(task.host).address), task.port, Proto::udp, probe,
                   [this, index, generation](ProbeResult result) {
                     on_udp_answer(index, generation, std::move(result));
@@ -242,6 +243,10 @@ class ScanEngine {
       return fill();
     }
     on_success_grow();
+    if (result.identity && result.state == PortState::open) {
+      scheduler_.report(task.host).identities.push_back(
+          {task.port, Proto::udp, std::move(*result.identity)});
+    }
     std::optional<Micros> rtt;
     if (result.latency_ms) rtt = Micros(static_cast<std::int64_t>(*result.latency_ms * 1000.0));
     complete(task, {result.state, result.reason}, rtt);

@@ -33,9 +33,9 @@ std::string_view HostReport::banner_for(std::uint16_t port) const {
   return {};
 }
 
-const ServiceIdentity* HostReport::identity_for(std::uint16_t port) const {
-  for (const auto& [identified_port, identity] : identities) {
-    if (identified_port == port) return &identity;
+const ServiceIdentity* HostReport::identity_for(std::uint16_t port, Proto proto) const {
+  for (const auto& entry : identities) {
+    if (entry.port == port && entry.proto == proto) return &entry.identity;
   }
   return nullptr;
 }

@@ -76,6 +76,7 @@ class WorkerFeed final : public HostFeed {
 void merge_into(HostReport& into, HostReport&& part) {
   into.ports.insert(into.ports.end(), part.ports.begin(), part.ports.end());
   std::move(part.banners.begin(), part.banners.end(), std::back_inserter(into.banners));
+  std::move(part.identities.begin(), part.identities.end(), std::back_inserter(into.identities));
   if (part.srtt_ms && (!into.srtt_ms || *part.srtt_ms < *into.srtt_ms)) {
     into.srtt_ms = part.srtt_ms;
     into.rttvar_ms = part.rttvar_ms;

@@ -61,7 +61,8 @@ void ServiceScanSink::work() {
     }
     auto identities = identify_services(targets, options_);
     for (std::size_t i = 0; i < owners.size(); ++i) {
-      batch[owners[i].first].identities.emplace_back(owners[i].second, std::move(identities[i]));
+      batch[owners[i].first].identities.push_back(
+          {owners[i].second, Proto::tcp, std::move(identities[i])});
     }
     const std::lock_guard lock(next_mutex_);
     for (const auto& report : batch) next_.on_host(report);

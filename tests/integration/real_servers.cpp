@@ -146,6 +146,25 @@ std::unique_ptr<RealServer> start_s_server(const Certificate& certificate,
   return std::make_unique<RealServer>("openssl s_server", port, argv);
 }
 
+Dnsmasq::Dnsmasq(const std::string& address) {
+  process_ = std::make_unique<BackgroundProcess>(std::vector<std::string>{
+      require("/usr/sbin/dnsmasq"), "-k", "-p", "53", "--listen-address=" + address,
+      "--bind-interfaces", "--no-resolv", "--no-hosts", "-u", "root", "--pid-file"});
+  // Ready when a query is answered: dig is not assumed, so ask with a bare UDP query.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const auto answered = run_process({"python3", "-c",
+                                       "import socket,sys\n"
+                                       "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                                       "s.settimeout(0.1)\n"
+                                       "s.sendto(bytes.fromhex('504b01000001000000000000000002"
+                                       "0001'),(sys.argv[1],53))\n"
+                                       "s.recvfrom(512)",
+                                       address});
+    if (answered.exit_code == 0) return;
+  }
+  throw std::runtime_error("dnsmasq did not answer on " + address + ":53");
+}
+
 Nginx::Nginx(const TempDir& dir, const Certificate& certificate)
     : http_port(free_tcp_port()), https_port(free_tcp_port()), h2_port(free_tcp_port()) {
   const auto config = dir.path() + "/nginx.conf";

@@ -47,6 +47,14 @@ std::unique_ptr<RealServer> start_memcached();
 std::unique_ptr<RealServer> start_sshd(const TempDir& dir);
 std::unique_ptr<RealServer> start_postgres(const TempDir& dir);
 std::unique_ptr<RealServer> start_mosquitto(const TempDir& dir);
+// dnsmasq on `address`:53, answering from nothing (no upstream, no hosts file); root.
+class Dnsmasq {
+ public:
+  explicit Dnsmasq(const std::string& address);
+
+ private:
+  std::unique_ptr<BackgroundProcess> process_;
+};
 std::unique_ptr<RealServer> start_s_server(const Certificate& certificate,
                                            const std::vector<std::string>& extra = {});
 

@@ -267,8 +267,8 @@ class HostileServer {
 // held to (a sanitizer build's shadow memory makes any fixed number wrong).
 long quiet_baseline_kib() {
   HostileServer quiet(HostileServer::Kind::stall);
-  return run_portkit({"check", "--json", "--tls", "--service-timeout", "300ms",
-                      endpoint(quiet.port())})
+  return run_portkit(
+             {"check", "--json", "--tls", "--service-timeout", "300ms", endpoint(quiet.port())})
       .peak_rss_kib;
 }
 
@@ -414,6 +414,33 @@ TEST(ServiceProbe, ExporterProbesCarryServiceAndTlsSeries) {
   EXPECT_NE(tls_only.out.find("portkit_probe_tls_version_info{endpoint=\"" + tls_endpoint),
             std::string::npos);
   EXPECT_EQ(tls_only.out.find("portkit_probe_service_info"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace portkit
+
+namespace portkit {
+namespace {
+
+// A UDP service is named by the reply to its protocol payload: dnsmasq's DNS answer.
+TEST(ServiceProbe, UdpServicesAreNamedFromTheirReplies) {
+  const std::string address = "127.77." + std::to_string(::getpid() % 250 + 1) + ".1";
+  const Dnsmasq dns(address);
+  const auto checked = check_json({address + ":53/udp"}, {"--service"});
+  ASSERT_EQ(checked.size(), 1u);
+  EXPECT_EQ(checked[0]["state"], "open");
+  EXPECT_EQ(checked[0]["service"], "domain") << checked.dump();
+  EXPECT_EQ(checked[0]["service_source"], "probe");
+  // Without --service the registry's name stands, marked as such.
+  const auto plain = check_json({address + ":53/udp"}, {});
+  EXPECT_EQ(plain[0]["service_source"], "registry");
+  const auto scanned = run_portkit({"scan", address, "-u", "-p", "53", "--service", "-oX", "-"});
+  ASSERT_EQ(scanned.exit_code, 0) << scanned.err;
+  EXPECT_NE(scanned.out.find("<port protocol=\"udp\" portid=\"53\"><state state=\"open\" "
+                             "reason=\"udp-response\" reason_ttl=\"0\"/><service name=\"domain\""),
+            std::string::npos)
+      << scanned.out;
+  EXPECT_NE(scanned.out.find("method=\"probed\""), std::string::npos);
 }
 
 }  // namespace

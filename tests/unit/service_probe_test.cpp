@@ -7,6 +7,7 @@
 #include <map>
 
 #include "portkit/output/service_output.hpp"
+#include "portkit/udp_payloads.hpp"
 #include "service/identify.hpp"
 #include "service/protocol.hpp"
 
@@ -247,3 +248,62 @@ TEST(ServiceOutput, LabelsAndNotesSayWhatAnswered) {
 
 }  // namespace
 }  // namespace portkit::service
+
+namespace portkit {
+namespace {
+
+// A DNS server's answer to udp_payload(53): its id, QR and RA set, NOERROR.
+std::string dns_answer_to(const std::string& query) {
+  std::string reply = query;
+  reply[2] = static_cast<char>(0x81);
+  reply[3] = static_cast<char>(0x80);
+  return reply;
+}
+
+TEST(UdpReplies, DnsNtpAndSnmpRepliesNameTheirServices) {
+  const auto dns = read_udp_reply(53, dns_answer_to(udp_payload(53)));
+  ASSERT_TRUE(dns);
+  EXPECT_EQ(dns->name, "domain");
+  EXPECT_EQ(dns->info, "NOERROR, recursion available");
+  // The query itself (QR clear) and another id are not answers.
+  EXPECT_FALSE(read_udp_reply(53, udp_payload(53)));
+  auto other = dns_answer_to(udp_payload(53));
+  other[0] = 0x11;
+  EXPECT_FALSE(read_udp_reply(53, other));
+
+  std::string ntp(48, '\0');
+  ntp[0] = 0x24;  // version 4, mode 4 (server)
+  ntp[1] = 2;     // stratum
+  const auto time = read_udp_reply(123, ntp);
+  ASSERT_TRUE(time);
+  EXPECT_EQ(time->name, "ntp");
+  EXPECT_EQ(time->info, "v4, stratum 2");
+  EXPECT_FALSE(read_udp_reply(123, udp_payload(123)));  // a client's packet (mode 3)
+
+  // The GetRequest turned into a GetResponse whose sysDescr.0 holds a value.
+  const std::string descr = "Linux test 6.1.0";
+  const std::string oid("\x06\x08\x2b\x06\x01\x02\x01\x01\x01\x00", 10);
+  const std::string varbind = std::string("\x30", 1) +
+                              static_cast<char>(oid.size() + 2 + descr.size()) + oid + "\x04" +
+                              static_cast<char>(descr.size()) + descr;
+  const std::string pdu_body = std::string("\x02\x04\x50\x4b\x00\x01\x02\x01\x00\x02\x01\x00", 12) +
+                               "\x30" + static_cast<char>(varbind.size()) + varbind;
+  const std::string body = std::string("\x02\x01\x00\x04\x06public", 11) + "\xa2" +
+                           static_cast<char>(pdu_body.size()) + pdu_body;
+  const std::string message = "\x30" + std::string(1, static_cast<char>(body.size())) + body;
+  const auto snmp = read_udp_reply(161, message);
+  ASSERT_TRUE(snmp);
+  EXPECT_EQ(snmp->name, "snmp");
+  EXPECT_EQ(snmp->product, descr);
+  EXPECT_FALSE(read_udp_reply(161, udp_payload(161)));  // a GetRequest (0xa0)
+  for (std::size_t cut = 0; cut < message.size(); ++cut) {
+    const auto partial = read_udp_reply(161, message.substr(0, cut));
+    if (partial) {
+      EXPECT_EQ(partial->name, "snmp");  // never a crash on a cut datagram
+    }
+  }
+  EXPECT_FALSE(read_udp_reply(9999, message));  // no payload was sent there
+}
+
+}  // namespace
+}  // namespace portkit

@@ -9,6 +9,7 @@
 
 #include "cli_common.hpp"
 #include "portkit/forwarder.hpp"
+#include "portkit/output/json_units.hpp"
 
 namespace portkit::cli {
 namespace {
@@ -77,7 +78,7 @@ void log_json(const ForwardEvent& event) {
   if (event.kind == ForwardEvent::Kind::closed) {
     line["bytes_up"] = event.bytes_up;
     line["bytes_down"] = event.bytes_down;
-    line["duration_ms"] = std::round(event.duration_ms * 1000) / 1000;
+    line["duration_ms"] = json_ms(event.duration_ms);
   }
   if (event.kind == ForwardEvent::Kind::listening) line["all_interfaces"] = event.all_interfaces;
   if (!event.detail.empty()) line["detail"] = event.detail;

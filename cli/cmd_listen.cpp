@@ -6,6 +6,7 @@
 
 #include "cli_common.hpp"
 #include "portkit/listen.hpp"
+#include "portkit/output/json_units.hpp"
 #include "portkit/spec.hpp"
 
 namespace portkit::cli {
@@ -42,8 +43,7 @@ void log_event(const ListenEvent& event, const ListenFlags& flags, Proto proto) 
       line["bytes_in"] = event.bytes_in;
       line["bytes_out"] = event.bytes_out;
     }
-    if (event.kind == ListenEvent::Kind::closed)
-      line["duration_ms"] = std::round(event.duration_ms * 1000) / 1000;
+    if (event.kind == ListenEvent::Kind::closed) line["duration_ms"] = json_ms(event.duration_ms);
     if (!event.reason.empty()) line["reason"] = event.reason;
     print_out(line.dump() + "\n");
     return;

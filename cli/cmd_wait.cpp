@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
+#include "portkit/output/json_units.hpp"
 #include "portkit/output/probe_output.hpp"
 #include "portkit/wait.hpp"
 
@@ -46,9 +47,8 @@ nlohmann::json report_json(const WaitReport& report, bool closed) {
     item.erase("service");
     item["endpoint"] = status.text;
     item["ready"] = status.ready;
-    item["ready_after_ms"] = status.ready_after_ms
-                                 ? nlohmann::json(std::round(*status.ready_after_ms * 1000) / 1000)
-                                 : nlohmann::json(nullptr);
+    item["ready_after_ms"] = status.ready_after_ms ? nlohmann::json(json_ms(*status.ready_after_ms))
+                                                   : nlohmann::json(nullptr);
     item["attempts"] = status.attempts;
     item["http_status"] =
         status.http_status ? nlohmann::json(*status.http_status) : nlohmann::json(nullptr);
@@ -58,7 +58,7 @@ nlohmann::json report_json(const WaitReport& report, bool closed) {
   return {{"ready", report.ready},
           {"interrupted", report.interrupted},
           {"waiting_for", closed ? "closed" : "open"},
-          {"elapsed_ms", std::round(report.elapsed_ms * 1000) / 1000},
+          {"elapsed_ms", json_ms(report.elapsed_ms)},
           {"endpoints", std::move(endpoints)}};
 }
 

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
-#include <set>
 #include <thread>
 
+#include "portkit/kill_policy.hpp"
 #include "portkit/output/socket_output.hpp"
 #include "socket_flags.hpp"
 
@@ -116,68 +116,50 @@ class KillLog {
 
 int kill_owners(const WhoFlags& flags, const std::vector<PortSpecItem>& items,
                 const SocketListing& listing, int signal, std::chrono::milliseconds grace) {
-  std::set<int> targets;
-  std::set<int> spared;  // PID 1 and this process: never signalled
-  for (const auto& row : listing.rows()) {
-    if (!is_listening(row.socket)) continue;
-    for (const auto* process : row.processes) {
-      (process->pid > 1 && process->pid != getpid() ? targets : spared).insert(process->pid);
-    }
-  }
-  if (targets.empty()) {
-    if (spared.count(1)) {
-      return fail("who",
-                  "the port is held by PID 1 (init or a container's entry process), "
-                  "which portkit never signals: stop its service instead",
-                  kExitNegative);
-    }
-    if (listing.owners_hidden_for_lack_of_privilege) {
-      return fail("who", "no listening owner that this user may see: run as root", kExitNegative);
-    }
-    return fail("who", "nothing listens there to kill", kExitNegative);
-  }
+  const auto rows = listing.rows();
+  const auto plan = plan_kill(rows, getpid(), listing.owners_hidden_for_lack_of_privilege);
+  if (plan.targets.empty()) return fail("who", plan.refusal, kExitNegative);
   KillLog log(flags.sockets.json, listing);
-  std::string list;
-  for (const int pid : targets) list += fmt::format("{}{}", list.empty() ? "" : " ", pid);
   if (flags.dry_run) {
-    for (const int pid : targets) log.would_send(pid, signal);
+    for (const int pid : plan.targets) log.would_send(pid, signal);
     return log.finish(kExitOk);
   }
   if (!flags.yes) {
     if (isatty(STDIN_FILENO) != 1) {
       return fail("who", "--kill needs --yes when stdin is not a terminal");
     }
+    std::string list;
+    for (const int pid : plan.targets) list += fmt::format("{}{}", list.empty() ? "" : " ", pid);
     if (!ask_yes_no(fmt::format("send signal {} to {}?", signal, list)))
       return fail("who", "nothing sent", kExitNegative);
   }
-  int failures = 0;
-  for (const int pid : targets) {
-    if (::kill(pid, signal) == 0) {
-      log.sent(pid, signal);
-    } else {
-      ++failures;
-      fmt::print(stderr, "portkit: who: cannot signal {}: {}\n", pid, std::strerror(errno));
-    }
+  const KillActions actions{
+      .send = [](int pid, int number) { return ::kill(pid, number) == 0 ? 0 : errno; },
+      .port_free =
+          [&] {
+            const auto now = owners_of(flags, items);
+            return now &&
+                   std::none_of(now->sockets.begin(), now->sockets.end(),
+                                [](const SocketRecord& socket) { return is_listening(socket); });
+          },
+      .now = [] { return std::chrono::steady_clock::now(); },
+      .sleep = [](std::chrono::milliseconds pause) { std::this_thread::sleep_for(pause); },
+      .sent = [&](int pid, int number) { log.sent(pid, number); },
+      .refused =
+          [](int pid, int error) {
+            fmt::print(stderr, "portkit: who: cannot signal {}: {}\n", pid, std::strerror(error));
+          }};
+  const auto report = run_kill(
+      plan.targets, {.signal = signal, .wait = flags.wait, .force = flags.force, .grace = grace},
+      actions);
+  switch (report.outcome) {
+    case KillOutcome::signalled:
+      return log.finish(report.failures ? kExitRuntime : kExitOk);
+    case KillOutcome::freed:
+      return log.port_free(true), log.finish(kExitOk);
+    case KillOutcome::still_in_use:
+      break;
   }
-  if (!flags.wait) return log.finish(failures ? kExitRuntime : kExitOk);
-  const auto port_free = [&] {
-    const auto now = owners_of(flags, items);
-    return now && std::none_of(now->sockets.begin(), now->sockets.end(),
-                               [](const SocketRecord& socket) { return is_listening(socket); });
-  };
-  const auto deadline = std::chrono::steady_clock::now() + grace;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (port_free()) return log.port_free(true), log.finish(kExitOk);
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (flags.force) {
-    for (const int pid : targets) {
-      if (::kill(pid, SIGKILL) == 0) log.sent(pid, SIGKILL);
-    }
-    for (int i = 0; i < 100 && !port_free(); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (port_free()) return log.port_free(true), log.finish(kExitOk);
   log.port_free(false);
   log.finish(kExitNegative);
   return fail("who", "the port is still in use after " + flags.grace, kExitNegative);

@@ -55,8 +55,10 @@ class SocketListing {
  public:
   std::vector<SocketRecord> sockets;
   std::shared_ptr<const Owners> owners;  // null when owners were not looked up
-  // Blocks of sockets from other namespaces (--all-netns): name, first index; in order.
+  // Blocks of sockets from other namespaces (--all-netns): name, first index; in order. The
+  // names live in namespace_names, shared by copies of the listing.
   std::vector<std::pair<std::string_view, std::size_t>> namespace_starts;
+  std::shared_ptr<const std::vector<std::string>> namespace_names;
   InventoryBackend backend = InventoryBackend::netlink;
   bool owners_shown = false;
   bool owners_hidden_for_lack_of_privilege = false;

@@ -13,6 +13,7 @@
 #include "forward/tcp_listener.hpp"
 #include "forward/udp_listener.hpp"
 #include "forward/workers.hpp"
+#include "sys/fd_limit.hpp"
 #include "sys/file.hpp"
 #include "sys/resident.hpp"
 
@@ -26,30 +27,6 @@ using forward::UdpListener;
 
 constexpr auto kSweepInterval = std::chrono::milliseconds(250);
 constexpr int kSweepsPerPipeTrim = 8;
-constexpr rlim_t kWantedDescriptors = 1 << 20;
-
-// Each relayed connection holds two sockets (and up to two pipes while bytes move): raise
-// the descriptor limit as far as allowed, the hard one too when privileged.
-rlim_t raise_descriptor_limit() {
-  rlimit limit{};
-  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
-  rlim_t wanted = kWantedDescriptors;
-  if (const auto nr_open = sys::read_text_file("/proc/sys/fs/nr_open")) {
-    try {
-      wanted = std::min<rlim_t>(wanted, std::stoull(*nr_open));
-    } catch (const std::exception&) {
-    }
-  }
-  if (limit.rlim_max < wanted) {
-    const rlimit raised{wanted, wanted};
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return wanted;
-  }
-  if (limit.rlim_cur < limit.rlim_max) {
-    const rlimit raised{limit.rlim_max, limit.rlim_max};
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) return limit.rlim_max;
-  }
-  return limit.rlim_cur;
-}
 
 }  // namespace
 
@@ -298,7 +275,8 @@ Forwarder::~Forwarder() = default;
 
 Result<bool> Forwarder::start() {
   std::signal(SIGPIPE, SIG_IGN);  // a peer gone mid-splice must be an error code, not death
-  const auto descriptors = raise_descriptor_limit();
+  // Each relayed connection holds two sockets (and up to two pipes while bytes move).
+  const auto descriptors = sys::raise_descriptor_limit();
   if (descriptors > 0 && descriptors < 4096) {
     impl_->emit(
         {.kind = ForwardEvent::Kind::warning,

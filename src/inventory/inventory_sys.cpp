@@ -209,12 +209,12 @@ Result<std::vector<NamespaceInventory>> read_other_namespaces(const InventoryQue
         inventory = make_error("cannot enter " + path + ": " + std::strerror(errno), errno);
         return;
       }
-      Inventory found;
-      found.used = InventoryBackend::netlink;
-      auto done = visit_netlink(
-          query, [&](const SocketRecord& socket) { found.sockets.push_back(socket); });
+      Inventory seen;
+      seen.used = InventoryBackend::netlink;
+      auto done =
+          visit_netlink(query, [&](const SocketRecord& socket) { seen.sockets.push_back(socket); });
       if (done) {
-        inventory = std::move(found);
+        inventory = std::move(seen);
       } else {
         inventory = done.error();
       }

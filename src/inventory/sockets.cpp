@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
-#include <set>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -295,14 +294,17 @@ Result<SocketListing> list_sockets(const ListOptions& options) {
   std::erase_if(listing.sockets,
                 [&](const SocketRecord& socket) { return !passes(socket, filter); });
   sort_sockets(listing.sockets.begin(), listing.sockets.end());
-  // Rows from other namespaces carry its name; a static set keeps the names' storage.
-  static std::set<std::string> namespace_names;
+  // Rows from other namespaces carry its name, kept by the listing (and its copies).
   if (options.all_netns) {
     auto others = read_other_namespaces(query);
     if (!others) return others.error();
-    for (auto& other : *others) {
+    auto names = std::make_shared<std::vector<std::string>>();
+    for (const auto& other : *others) names->push_back(other.name);
+    listing.namespace_names = names;
+    for (std::size_t n = 0; n < others->size(); ++n) {
+      const auto& other = (*others)[n];
       const auto start = listing.sockets.size();
-      listing.namespace_starts.emplace_back(*namespace_names.insert(other.name).first, start);
+      listing.namespace_starts.emplace_back((*names)[n], start);
       for (const auto& socket : other.inventory.sockets) {
         if (passes(socket, filter)) listing.sockets.push_back(socket);
       }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "portkit/output/json_units.hpp"
 #include "portkit/output/service_output.hpp"
 
 namespace portkit {
@@ -18,7 +19,7 @@ nlohmann::json probe_json(const std::string& host, const ProbeResult& result,
                      {"service", service},
                      {"banner", nullptr},
                      {"attempts", result.attempts}};
-  if (result.latency_ms) out["latency_ms"] = std::round(*result.latency_ms * 1000) / 1000;
+  if (result.latency_ms) out["latency_ms"] = json_ms(*result.latency_ms);
   if (!result.banner.empty()) out["banner"] = result.banner;
   if (!result.error.empty()) out["error"] = result.error;
   out["service_source"] = service.empty() ? nlohmann::json(nullptr) : nlohmann::json("registry");

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "portkit/output/json_units.hpp"
 #include "portkit/output/scan_output.hpp"
 #include "portkit/output/service_output.hpp"
 #include "portkit/registry.hpp"
@@ -19,7 +20,7 @@ std::string json_string(std::string_view text) {
 
 std::string json_latency(std::optional<double> latency) {
   if (!latency) return "null";
-  return fmt::format("{}", std::round(*latency * 1000) / 1000);
+  return fmt::format("{}", json_ms(*latency));
 }
 
 class JsonScanWriter final : public ScanWriter {
@@ -63,8 +64,8 @@ class JsonScanWriter final : public ScanWriter {
         {"duration_ms",
          std::round(
              std::chrono::duration<double, std::milli>(report.finished - report.started).count())}};
-    if (report.min_rtt_ms) line["latency_ms"] = std::round(*report.min_rtt_ms * 1000) / 1000;
-    if (report.srtt_ms) line["srtt_ms"] = std::round(*report.srtt_ms * 1000) / 1000;
+    if (report.min_rtt_ms) line["latency_ms"] = json_ms(*report.min_rtt_ms);
+    if (report.srtt_ms) line["srtt_ms"] = json_ms(*report.srtt_ms);
     auto open = nlohmann::json::array();
     for (const auto& port : report.ports) {
       if (port.state != PortState::open) continue;

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <ctime>
 
+#include "portkit/output/json_units.hpp"
 #include "portkit/output/table.hpp"
 
 namespace portkit {
@@ -42,7 +43,7 @@ void add_identity_json(nlohmann::json& out, const ServiceIdentity& identity) {
   out["extra_info"] = text_or_null(match.info);
   out["tunnel"] = identity.tls ? nlohmann::json("ssl") : nlohmann::json(nullptr);
   out["service_method"] = text_or_null(identity.method);
-  out["identify_ms"] = std::round(identity.elapsed_ms * 1000) / 1000;
+  out["identify_ms"] = json_ms(identity.elapsed_ms);
   out["tls"] = identity.tls_facts ? tls_facts_json(*identity.tls_facts) : nlohmann::json(nullptr);
   if (!identity.fingerprint.empty()) out["fingerprint"] = identity.fingerprint;
   if (!identity.error.empty()) out["service_error"] = identity.error;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "portkit/scan.hpp"
+#include "sys/fd_limit.hpp"
 
 namespace portkit {
 
@@ -49,11 +50,7 @@ FdBudget raise_fd_limit() {
     budget.inflight = 256;
     return budget;
   }
-  if (limit.rlim_cur < limit.rlim_max) {
-    rlimit raised = limit;
-    raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20 : limit.rlim_max;
-    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
-  }
+  limit.rlim_cur = sys::raise_descriptor_limit();
   const auto usable =
       limit.rlim_cur > kReserve * 2 ? limit.rlim_cur - kReserve : limit.rlim_cur / 2;
   budget.inflight = static_cast<std::size_t>(std::clamp<rlim_t>(usable, 1, kDefaultWindow));

@@ -58,3 +58,28 @@ TEST(Resident, DroppingPagesKeepsTheProcessWorking) {
 
 }  // namespace
 }  // namespace portkit::sys
+
+#include <sys/resource.h>
+
+#include "sys/fd_limit.hpp"
+
+namespace portkit {
+namespace {
+
+// The one raiser scan and forward share: the soft limit it reports is the one in force, never
+// lower than before, and within the hard limit.
+TEST(DescriptorLimit, RaisesTheSoftLimitAndReportsIt) {
+  rlimit before{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &before), 0);
+  const auto reported = sys::raise_descriptor_limit(before.rlim_cur + 16);
+  rlimit after{};
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &after), 0);
+  EXPECT_EQ(reported, after.rlim_cur);
+  EXPECT_GE(after.rlim_cur, before.rlim_cur);
+  EXPECT_LE(after.rlim_cur, after.rlim_max);
+  // Asking for less than is in force lowers nothing.
+  EXPECT_EQ(sys::raise_descriptor_limit(8), after.rlim_cur);
+}
+
+}  // namespace
+}  // namespace portkit

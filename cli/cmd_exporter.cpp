@@ -42,11 +42,9 @@ Result<ExporterOptions> exporter_options(const ExporterFlags& flags) {
                     "host only) or 0.0.0.0:{0} (every interface)",
                     flags.listen));
   }
-  const bool any_port = flags.listen.size() > 2 && flags.listen.ends_with(":0");
-  auto listen = parse_endpoint(any_port ? flags.listen.substr(0, flags.listen.size() - 1) + "1"
-                                        : flags.listen);
+  // Port 0 lets the kernel choose (reported at start).
+  auto listen = parse_endpoint(flags.listen, EndpointOptions{.allow_zero = true});
   if (!listen) return make_error("--listen: " + listen.error().message);
-  if (any_port) listen->port = 0;
   if (listen->host.kind == HostKind::name) {
     if (listen->host.text != "localhost")
       return make_error("--listen: give a numeric address, not '" + listen->host.text + "'");
@@ -104,7 +102,7 @@ int serve(const ExporterFlags& flags, const ExporterOptions& options) {
               "\n");
   } else {
     print_out(fmt::format("portkit exporter: serving {}{}\n", url,
-                          options.listen.host.text == "0.0.0.0" || options.listen.host.text == "::"
+                          exposure_of_address(options.listen.host.text) == Exposure::all_interfaces
                               ? " on ALL interfaces: reachable from other hosts"
                               : ""));
   }

@@ -53,7 +53,9 @@ void log_event(const ListenEvent& event, const ListenFlags& flags, Proto proto) 
   switch (event.kind) {
     case ListenEvent::Kind::listening:
       fmt::print(stderr, "portkit: listen: {} on {}/{}{}\n", flags.mode, local, proto_name(proto),
-                 event.address == "0.0.0.0" || event.address == "::" ? " (all interfaces)" : "");
+                 exposure_of_address(event.address) == Exposure::all_interfaces
+                     ? " (all interfaces)"
+                     : "");
       break;
     case ListenEvent::Kind::connected:
       fmt::print(stderr, "portkit: listen: connection from {}\n",

@@ -51,10 +51,6 @@ struct SocketRecord {
   std::uint32_t send_queue = 0;
 };
 
-enum class Exposure : std::uint8_t { loopback, all_interfaces, one_address };
-Exposure exposure_of(const IpAddress& local);
-std::string_view exposure_name(Exposure exposure);  // "loopback", "all", "address"
-
 // One netlink message payload (struct inet_diag_msg and its attributes).
 std::optional<SocketRecord> parse_inet_diag_message(std::span<const std::uint8_t> payload,
                                                     Proto proto);

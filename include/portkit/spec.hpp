@@ -60,6 +60,11 @@ struct Endpoint {
   bool proto_given = false;  // the text carried "/tcp" or "/udp"
 };
 
+struct EndpointOptions {
+  Proto default_proto = Proto::tcp;  // without a /tcp or /udp suffix
+  bool allow_zero = false;  // a listening side may ask the kernel for a port; a probe may not
+};
+Result<Endpoint> parse_endpoint(std::string_view text, const EndpointOptions& options);
 Result<Endpoint> parse_endpoint(std::string_view text, Proto default_proto = Proto::tcp);
 std::string format_endpoint(const Host& host, std::uint16_t port);  // brackets IPv6
 
@@ -73,6 +78,14 @@ struct IpAddress {
 };
 
 std::optional<IpAddress> parse_ip_address(std::string_view text);
+
+// Who can reach a socket bound to an address: only this host, every interface, or one address.
+enum class Exposure : std::uint8_t { loopback, all_interfaces, one_address };
+Exposure exposure_of(const IpAddress& local);
+// The same for an address written as text (brackets allowed): empty means every interface, as
+// an unbound listen or a compose publish without a host address; a name is one_address.
+Exposure exposure_of_address(std::string_view text);
+std::string_view exposure_name(Exposure exposure);  // "loopback", "all", "address"
 
 struct Target {
   std::string text;                     // as given

@@ -11,7 +11,7 @@ using spec_detail::to_number;
 using spec_detail::U128;
 
 bool is_all_interfaces(const Host& host) {
-  return host.text == "0.0.0.0" || host.text == "::" || host.text == "0:0:0:0:0:0:0:0";
+  return exposure_of_address(host.text) == Exposure::all_interfaces;
 }
 
 // "8080", "8080/udp", "0.0.0.0:8080", "[::]:8080/udp", "localhost:http"
@@ -29,12 +29,7 @@ Result<ForwardRule> parse_listen(std::string_view text) {
     return rule;
   }
   // Port 0 (the kernel picks one, reported at start) is valid here but not for endpoints.
-  const auto colon = body.rfind(':');
-  const bool port_zero = body.substr(colon + 1) == "0";
-  auto endpoint = port_zero ? parse_endpoint(std::string(body.substr(0, colon)) + ":1" +
-                                             std::string(text.substr(body.size())))
-                            : parse_endpoint(text);
-  if (port_zero && endpoint) endpoint->port = 0;
+  auto endpoint = parse_endpoint(text, EndpointOptions{.allow_zero = true});
   if (!endpoint)
     return make_error("listen side " + single_quoted(text) + ": " + endpoint.error().message);
   rule.bind = endpoint->host;

@@ -11,7 +11,7 @@ namespace {
 constexpr std::uint16_t kFirstUnprivilegedPort = 1024;
 
 bool all_interfaces(std::string_view host_ip) {
-  return host_ip.empty() || host_ip == "0.0.0.0" || host_ip == "::" || host_ip == "[::]";
+  return exposure_of_address(host_ip) == Exposure::all_interfaces;
 }
 
 // Two publications clash when their host addresses can overlap: equal, or one is a wildcard.

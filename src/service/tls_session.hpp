@@ -8,6 +8,8 @@
 
 #include "portkit/service_identity.hpp"
 
+struct ssl_st;  // OpenSSL's SSL, declared at global scope as OpenSSL does
+
 namespace portkit::service {
 
 struct TlsLibrary;
@@ -45,7 +47,7 @@ class TlsSession : public std::enable_shared_from_this<TlsSession> {
 
   asio::ip::tcp::socket socket_;
   const TlsLibrary& lib_;
-  struct ssl_st* ssl_ = nullptr;
+  ::ssl_st* ssl_ = nullptr;
   std::string server_name_;
   std::string pending_write_;
   bool closed_ = false;

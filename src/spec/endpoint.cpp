@@ -47,6 +47,11 @@ Result<HostAndPort> split_host_port(std::string_view text) {
 }  // namespace
 
 Result<Endpoint> parse_endpoint(std::string_view text, Proto default_proto) {
+  return parse_endpoint(text, EndpointOptions{.default_proto = default_proto});
+}
+
+Result<Endpoint> parse_endpoint(std::string_view text, const EndpointOptions& options) {
+  const auto default_proto = options.default_proto;
   if (trim_spaces(text).empty()) return make_error("empty endpoint");
   if (const auto scheme = text.find("://"); scheme != std::string_view::npos) {
     // A URL where HOST:PORT belongs: say what to write instead.
@@ -69,7 +74,8 @@ Result<Endpoint> parse_endpoint(std::string_view text, Proto default_proto) {
   auto host = parse_host(parts->host);
   if (!host) return host.error();
   const auto proto = suffix_proto.value_or(default_proto);
-  auto port = parse_single_port(parts->port, {.allow_zero = false, .name_proto = proto});
+  auto port =
+      parse_single_port(parts->port, {.allow_zero = options.allow_zero, .name_proto = proto});
   if (!port) return port.error();
   return Endpoint{std::move(host).value(), port->port, proto, suffix_proto.has_value()};
 }

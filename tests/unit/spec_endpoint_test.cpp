@@ -99,3 +99,32 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace portkit
+
+namespace portkit {
+namespace {
+
+TEST(SpecEndpoint, PortZeroOnlyWhereTheKernelMayChoose) {
+  EXPECT_FALSE(parse_endpoint("127.0.0.1:0"));
+  const auto listen = parse_endpoint("127.0.0.1:0", EndpointOptions{.allow_zero = true});
+  ASSERT_TRUE(listen);
+  EXPECT_EQ(listen->port, 0);
+  const auto v6 = parse_endpoint("[::]:0/udp", EndpointOptions{.allow_zero = true});
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->proto, Proto::udp);
+  EXPECT_EQ(v6->host.text, "::");
+}
+
+TEST(SpecExposure, AddressesAsTextSayWhoCanReachThem) {
+  for (const auto* all : {"", "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0"}) {
+    EXPECT_EQ(exposure_of_address(all), Exposure::all_interfaces) << all;
+  }
+  for (const auto* loopback : {"127.0.0.1", "127.9.8.7", "::1", "[::1]", "::ffff:127.0.0.1"}) {
+    EXPECT_EQ(exposure_of_address(loopback), Exposure::loopback) << loopback;
+  }
+  for (const auto* one : {"192.0.2.7", "2001:db8::1", "db.example", "[::"}) {
+    EXPECT_EQ(exposure_of_address(one), Exposure::one_address) << one;
+  }
+}
+
+}  // namespace
+}  // namespace portkit

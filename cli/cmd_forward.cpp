@@ -9,7 +9,7 @@
 
 #include "cli_common.hpp"
 #include "portkit/forwarder.hpp"
-#include "portkit/output/json_units.hpp"
+#include "portkit/output/event_output.hpp"
 
 namespace portkit::cli {
 namespace {
@@ -31,112 +31,6 @@ struct ForwardFlags {
   bool verbose = false;
   bool json = false;
 };
-
-std::string bytes_text(std::uint64_t bytes) {
-  if (bytes < 1024) return fmt::format("{} B", bytes);
-  if (bytes < 1024 * 1024) return fmt::format("{:.1f} KiB", static_cast<double>(bytes) / 1024);
-  if (bytes < 1024ULL * 1024 * 1024) {
-    return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1024 * 1024));
-  }
-  return fmt::format("{:.2f} GiB", static_cast<double>(bytes) / (1024.0 * 1024 * 1024));
-}
-
-nlohmann::json counters_json(const RuleCounters& counters) {
-  return {{"rule", counters.rule},
-          {"proto", proto_name(counters.proto)},
-          {"connections", counters.connections},
-          {"active", counters.active},
-          {"bytes_up", counters.bytes_up},
-          {"bytes_down", counters.bytes_down},
-          {"denied", counters.denied},
-          {"upstream_errors", counters.upstream_errors},
-          {"resets", counters.resets},
-          {"dropped", counters.dropped}};
-}
-
-std::string counters_text(const RuleCounters& rule) {
-  auto text =
-      fmt::format("{}: {} connections, {} up, {} down, {} denied, {} upstream errors, {} resets",
-                  rule.rule, rule.connections, bytes_text(rule.bytes_up),
-                  bytes_text(rule.bytes_down), rule.denied, rule.upstream_errors, rule.resets);
-  if (rule.dropped > 0) text += fmt::format(", {} datagrams dropped", rule.dropped);
-  return text;
-}
-
-void log_json(const ForwardEvent& event) {
-  if (event.kind == ForwardEvent::Kind::counters) {
-    auto line = counters_json(event.counters);
-    line["event"] = forward_event_name(event.kind);
-    if (event.worker >= 0) line["worker"] = event.worker + 1;
-    print_out(line.dump() + "\n");
-    return;
-  }
-  nlohmann::json line{{"event", forward_event_name(event.kind)}};
-  if (!event.rule.empty()) line["rule"] = event.rule;
-  if (!event.client.empty()) line["client"] = event.client;
-  if (!event.upstream.empty()) line["upstream"] = event.upstream;
-  if (event.kind == ForwardEvent::Kind::closed) {
-    line["bytes_up"] = event.bytes_up;
-    line["bytes_down"] = event.bytes_down;
-    line["duration_ms"] = json_ms(event.duration_ms);
-  }
-  if (event.kind == ForwardEvent::Kind::listening) line["all_interfaces"] = event.all_interfaces;
-  if (!event.detail.empty()) line["detail"] = event.detail;
-  if (event.worker >= 0) line["worker"] = event.worker + 1;
-  print_out(line.dump() + "\n");
-}
-
-// Each worker process reloads and drains on its own: its lines say which one it is.
-std::string worker_text(const ForwardEvent& event) {
-  return event.worker >= 0 ? fmt::format("worker {}: ", event.worker + 1) : std::string();
-}
-
-void log_text(const ForwardEvent& event, bool verbose) {
-  using Kind = ForwardEvent::Kind;
-  switch (event.kind) {
-    case Kind::listening:
-      fmt::print(stderr, "portkit: forward: {} -> {} ({}){}\n", event.rule, event.upstream,
-                 event.detail,
-                 event.all_interfaces ? " on ALL interfaces: reachable from other hosts" : "");
-      break;
-    case Kind::closed:
-      if (verbose) {
-        fmt::print(stderr, "portkit: forward: {} -> {} via {}: {} up, {} down, {:.0f} ms ({})\n",
-                   event.client, event.upstream.empty() ? "-" : event.upstream, event.rule,
-                   bytes_text(event.bytes_up), bytes_text(event.bytes_down), event.duration_ms,
-                   event.detail);
-      }
-      break;
-    case Kind::denied:
-      if (verbose)
-        fmt::print(stderr, "portkit: forward: {} denied on {}\n", event.client, event.rule);
-      break;
-    case Kind::upstream_failed:
-      fmt::print(stderr, "portkit: forward: {} on {}: {} ({}); client reset\n", event.client,
-                 event.rule, event.detail, event.upstream);
-      break;
-    case Kind::warning:
-      fmt::print(stderr, "portkit: forward: {}{}\n", event.rule.empty() ? "" : event.rule + ": ",
-                 event.detail);
-      break;
-    case Kind::reloaded:
-      fmt::print(stderr, "portkit: forward: {}reloaded: {}\n", worker_text(event), event.detail);
-      break;
-    case Kind::reload_failed:
-      fmt::print(stderr, "portkit: forward: {}reload failed, rules unchanged: {}\n",
-                 worker_text(event), event.detail);
-      break;
-    case Kind::draining:
-      fmt::print(stderr, "portkit: forward: {}stopping: {}\n", worker_text(event), event.detail);
-      break;
-    case Kind::counters:
-      fmt::print(stderr, "portkit: forward: {}{}, {} open\n", worker_text(event),
-                 counters_text(event.counters), event.counters.active);
-      break;
-    case Kind::stopped:
-      break;
-  }
-}
 
 Result<RuleSettings> settings_from(const ForwardFlags& flags) {
   RuleSettings settings;
@@ -230,9 +124,9 @@ int run_forward(const ForwardFlags& flags) {
   }
   Forwarder forwarder(std::move(options), [&flags](const ForwardEvent& event) {
     if (flags.json) {
-      log_json(event);
+      print_out(forward_event_json(event).dump() + "\n");
     } else {
-      log_text(event, flags.verbose);
+      fmt::print(stderr, "{}", forward_event_text(event, flags.verbose));
     }
   });
   if (auto started = forwarder.start(); !started) {
@@ -243,11 +137,11 @@ int run_forward(const ForwardFlags& flags) {
   const auto counters = forwarder.counters();
   if (flags.json) {
     nlohmann::json rules = nlohmann::json::array();
-    for (const auto& rule : counters) rules.push_back(counters_json(rule));
+    for (const auto& rule : counters) rules.push_back(forward_counters_json(rule));
     print_out(nlohmann::json{{"event", "summary"}, {"rules", rules}}.dump() + "\n");
   } else {
     for (const auto& rule : counters)
-      fmt::print(stderr, "portkit: forward: {}\n", counters_text(rule));
+      fmt::print(stderr, "portkit: forward: {}\n", forward_counters_text(rule));
   }
   return kExitOk;
 }

@@ -6,7 +6,7 @@
 
 #include "cli_common.hpp"
 #include "portkit/listen.hpp"
-#include "portkit/output/json_units.hpp"
+#include "portkit/output/event_output.hpp"
 #include "portkit/spec.hpp"
 
 namespace portkit::cli {
@@ -23,58 +23,6 @@ struct ListenFlags {
   bool quiet = false;
   bool json = false;
 };
-
-std::string peer_text(const std::string& address, std::uint16_t port) {
-  return address.find(':') == std::string::npos ? fmt::format("{}:{}", address, port)
-                                                : fmt::format("[{}]:{}", address, port);
-}
-
-void log_event(const ListenEvent& event, const ListenFlags& flags, Proto proto) {
-  if (flags.json) {
-    nlohmann::json line{{"event", listen_event_name(event.kind)},
-                        {"local_address", event.address},
-                        {"local_port", event.port},
-                        {"proto", proto_name(proto)}};
-    if (!event.peer_address.empty()) {
-      line["peer_address"] = event.peer_address;
-      line["peer_port"] = event.peer_port;
-    }
-    if (event.kind == ListenEvent::Kind::closed || event.kind == ListenEvent::Kind::datagram) {
-      line["bytes_in"] = event.bytes_in;
-      line["bytes_out"] = event.bytes_out;
-    }
-    if (event.kind == ListenEvent::Kind::closed) line["duration_ms"] = json_ms(event.duration_ms);
-    if (!event.reason.empty()) line["reason"] = event.reason;
-    print_out(line.dump() + "\n");
-    return;
-  }
-  if (flags.quiet && event.kind != ListenEvent::Kind::listening) return;
-  const auto local = peer_text(event.address, event.port);
-  switch (event.kind) {
-    case ListenEvent::Kind::listening:
-      fmt::print(stderr, "portkit: listen: {} on {}/{}{}\n", flags.mode, local, proto_name(proto),
-                 exposure_of_address(event.address) == Exposure::all_interfaces
-                     ? " (all interfaces)"
-                     : "");
-      break;
-    case ListenEvent::Kind::connected:
-      fmt::print(stderr, "portkit: listen: connection from {}\n",
-                 peer_text(event.peer_address, event.peer_port));
-      break;
-    case ListenEvent::Kind::closed:
-      fmt::print(stderr, "portkit: listen: {} closed after {:.0f} ms, {} bytes in, {} out\n",
-                 peer_text(event.peer_address, event.peer_port), event.duration_ms, event.bytes_in,
-                 event.bytes_out);
-      break;
-    case ListenEvent::Kind::datagram:
-      fmt::print(stderr, "portkit: listen: datagram from {}, {} bytes\n",
-                 peer_text(event.peer_address, event.peer_port), event.bytes_in);
-      break;
-    case ListenEvent::Kind::stopped:
-      fmt::print(stderr, "portkit: listen: stopped ({})\n", event.reason);
-      break;
-  }
-}
 
 int run_listen(const ListenFlags& flags) {
   ListenOptions options;
@@ -108,8 +56,11 @@ int run_listen(const ListenFlags& flags) {
     if (!duration) return fail("listen", duration.error().message);
     options.duration = *duration;
   }
-  const auto served = run_listener(
-      options, [&](const ListenEvent& event) { log_event(event, flags, options.proto); });
+  const auto served = run_listener(options, [&](const ListenEvent& event) {
+    if (flags.json) return print_out(listen_event_json(event, options.proto).dump() + "\n");
+    if (flags.quiet && event.kind != ListenEvent::Kind::listening) return;
+    fmt::print(stderr, "{}", listen_event_text(event, flags.mode, options.proto));
+  });
   if (!served) {
     return fail("listen", served.error().message,
                 served.error().sys_errno ? kExitRuntime : kExitUsage);

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "portkit/output/json_units.hpp"
+#include "portkit/output/event_output.hpp"
 #include "portkit/output/probe_output.hpp"
 #include "portkit/wait.hpp"
 
@@ -27,40 +27,6 @@ struct WaitFlags {
   bool ipv4 = false;
   bool ipv6 = false;
 };
-
-std::string still_waiting(const WaitStatus& status) {
-  if (!status.problem.empty()) return "not ready (" + status.problem + ")";
-  if (!status.last) return "not probed yet";
-  return fmt::format("{} ({})", port_state_name(status.last->state),
-                     probe_reason_name(status.last->reason));
-}
-
-nlohmann::json report_json(const WaitReport& report, bool closed) {
-  auto endpoints = nlohmann::json::array();
-  for (const auto& status : report.endpoints) {
-    nlohmann::json item = status.last ? probe_json(status.host, *status.last, "")
-                                      : nlohmann::json{{"host", status.host},
-                                                       {"address", nullptr},
-                                                       {"port", status.port},
-                                                       {"proto", proto_name(status.proto)},
-                                                       {"state", nullptr}};
-    item.erase("service");
-    item["endpoint"] = status.text;
-    item["ready"] = status.ready;
-    item["ready_after_ms"] = status.ready_after_ms ? nlohmann::json(json_ms(*status.ready_after_ms))
-                                                   : nlohmann::json(nullptr);
-    item["attempts"] = status.attempts;
-    item["http_status"] =
-        status.http_status ? nlohmann::json(*status.http_status) : nlohmann::json(nullptr);
-    if (!status.problem.empty()) item["problem"] = status.problem;
-    endpoints.push_back(std::move(item));
-  }
-  return {{"ready", report.ready},
-          {"interrupted", report.interrupted},
-          {"waiting_for", closed ? "closed" : "open"},
-          {"elapsed_ms", json_ms(report.elapsed_ms)},
-          {"endpoints", std::move(endpoints)}};
-}
 
 int run_wait_command(const WaitFlags& flags, const std::vector<std::string>& command) {
   WaitOptions options;
@@ -103,7 +69,7 @@ int run_wait_command(const WaitFlags& flags, const std::vector<std::string>& com
       for (const auto& status : endpoints) {
         if (status.ready) continue;
         line +=
-            fmt::format("{}{} {}", line.empty() ? "" : ", ", status.text, still_waiting(status));
+            fmt::format("{}{} {}", line.empty() ? "" : ", ", status.text, wait_status_text(status));
       }
       fmt::print(stderr, "\r\x1b[Kwaiting {:.1f}s: {}", elapsed_ms / 1000, line);
     };
@@ -116,14 +82,14 @@ int run_wait_command(const WaitFlags& flags, const std::vector<std::string>& com
   options.stop_on_signal = true;
   const auto report = run_wait(targets, options);
   if (progress_line) fmt::print(stderr, "\r\x1b[K");
-  if (flags.json) print_out(report_json(report, flags.closed).dump(2) + "\n");
+  if (flags.json) print_out(wait_report_json(report, flags.closed).dump(2) + "\n");
   if (!report.ready) {
     if (!flags.quiet) {
       for (const auto& status : report.endpoints) {
         if (status.ready) continue;
         fmt::print(stderr, "portkit: wait: {}: {} is still {}\n",
                    report.interrupted ? "interrupted" : "timed out after " + flags.timeout,
-                   status.text, flags.closed ? "answering" : still_waiting(status));
+                   status.text, flags.closed ? "answering" : wait_status_text(status));
       }
     }
     return report.interrupted ? kExitInterrupted : kExitNegative;

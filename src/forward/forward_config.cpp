@@ -8,21 +8,16 @@
 #include "portkit/forward.hpp"
 #include "sys/file.hpp"
 #include "text_util.hpp"
-#include "toml_guard.hpp"
+#include "toml_config.hpp"
 
 namespace portkit {
 namespace {
-
-// "file:LINE: " for a node, so every error points at the line to fix.
-std::string where(std::string_view file, const toml::node& node) {
-  return fmt::format("{}:{}: ", file, node.source().begin.line);
-}
 
 Result<std::string> string_or_integer(std::string_view file, std::string_view key,
                                       const toml::node& node) {
   if (const auto* text = node.as_string()) return std::string(text->get());
   if (const auto* number = node.as_integer()) return std::to_string(number->get());
-  return make_error(where(file, node) + std::string(key) + " must be a string or a number");
+  return make_error(toml_where(file, node) + std::string(key) + " must be a string or a number");
 }
 
 Result<std::vector<std::string>> string_list(std::string_view file, std::string_view key,
@@ -48,7 +43,7 @@ Result<std::chrono::milliseconds> duration_value(std::string_view file, std::str
   if (!text) return text.error();
   const auto duration = parse_duration(*text);
   if (!duration)
-    return make_error(where(file, node) + std::string(key) + ": " + duration.error().message);
+    return make_error(toml_where(file, node) + std::string(key) + ": " + duration.error().message);
   return std::chrono::ceil<std::chrono::milliseconds>(*duration);
 }
 
@@ -60,7 +55,7 @@ Result<std::vector<AddressBlock>> blocks_value(std::string_view file, std::strin
   for (const auto& item : *items) {
     auto block = parse_address_block(item);
     if (!block)
-      return make_error(where(file, node) + std::string(key) + ": " + block.error().message);
+      return make_error(toml_where(file, node) + std::string(key) + ": " + block.error().message);
     blocks.push_back(std::move(block).value());
   }
   return blocks;
@@ -75,7 +70,7 @@ Result<bool> apply_settings(std::string_view file, const toml::table& table,
       const auto* text = node.as_string();
       const auto balance = text ? parse_balance(text->get()) : std::nullopt;
       if (!balance) {
-        return make_error(where(file, node) +
+        return make_error(toml_where(file, node) +
                           "balance must be \"round-robin\" or \"first-healthy\"");
       }
       settings.balance = *balance;
@@ -86,7 +81,7 @@ Result<bool> apply_settings(std::string_view file, const toml::table& table,
     } else if (name == "max_conns") {
       const auto* number = node.as_integer();
       if (!number || number->get() < 0) {
-        return make_error(where(file, node) +
+        return make_error(toml_where(file, node) +
                           "max_conns must be a number of connections, 0 or more");
       }
       settings.max_conns = static_cast<std::size_t>(number->get());
@@ -96,7 +91,7 @@ Result<bool> apply_settings(std::string_view file, const toml::table& table,
       if (name == "idle_timeout") {
         settings.idle_timeout = *duration;
       } else if (duration->count() <= 0) {
-        return make_error(where(file, node) + "connect_timeout must be more than 0");
+        return make_error(toml_where(file, node) + "connect_timeout must be more than 0");
       } else {
         settings.connect_timeout = *duration;
       }
@@ -104,7 +99,8 @@ Result<bool> apply_settings(std::string_view file, const toml::table& table,
       auto text = string_or_integer(file, name, node);
       const auto version = text ? parse_proxy_protocol(*text) : std::nullopt;
       if (!version)
-        return make_error(where(file, node) + "proxy_protocol must be \"v1\", \"v2\" or \"none\"");
+        return make_error(toml_where(file, node) +
+                          "proxy_protocol must be \"v1\", \"v2\" or \"none\"");
       settings.proxy = *version;
     }
   }
@@ -128,10 +124,12 @@ Result<ForwardRule> parse_rule_table(std::string_view file, const toml::table& t
     if (name == "listen") {
       listen = &node;
     } else if (name == "target" || name == "targets") {
-      if (targets) return make_error(where(file, node) + "give either target or targets, not both");
+      if (targets)
+        return make_error(toml_where(file, node) + "give either target or targets, not both");
       targets = &node;
     } else if (!is_setting(name)) {
-      return make_error(where(file, node) + "unknown key '" + std::string(name) + "' in [[rule]]");
+      return make_error(toml_where(file, node) + "unknown key '" + std::string(name) +
+                        "' in [[rule]]");
     }
   }
   const auto rule_line = fmt::format("{}:{}: ", file, table.source().begin.line);
@@ -144,12 +142,12 @@ Result<ForwardRule> parse_rule_table(std::string_view file, const toml::table& t
   std::string joined;
   for (const auto& target : *target_list) {
     if (target.find(',') != std::string::npos) {
-      return make_error(where(file, *targets) + "one target per string in targets");
+      return make_error(toml_where(file, *targets) + "one target per string in targets");
     }
     joined += (joined.empty() ? "" : ",") + target;
   }
   auto rule = parse_forward_rule(*listen_text, joined, settings);
-  if (!rule) return make_error(where(file, *listen) + rule.error().message);
+  if (!rule) return make_error(toml_where(file, *listen) + rule.error().message);
   return rule;
 }
 
@@ -157,14 +155,9 @@ Result<ForwardRule> parse_rule_table(std::string_view file, const toml::table& t
 
 Result<ForwardConfig> parse_forward_config(std::string_view text, std::string_view file_name,
                                            const RuleSettings& defaults) {
-  if (auto unsafe = refuse_toml_parser_traps(text, file_name); !unsafe) return unsafe.error();
-  toml::table root;
-  try {
-    root = toml::parse(text, file_name);
-  } catch (const toml::parse_error& error) {
-    return make_error(
-        fmt::format("{}:{}: {}", file_name, error.source().begin.line, error.description()));
-  }
+  auto parsed = parse_toml_guarded(text, file_name);
+  if (!parsed) return parsed.error();
+  const toml::table& root = *parsed;
   ForwardConfig config;
   RuleSettings settings = defaults;
   if (auto applied = apply_settings(file_name, root, settings); !applied) return applied.error();
@@ -177,16 +170,17 @@ Result<ForwardConfig> parse_forward_config(std::string_view text, std::string_vi
     } else if (name == "rule") {
       const auto* rules = node.as_array();
       if (!rules)
-        return make_error(where(file_name, node) + "rule must be an array of tables ([[rule]])");
+        return make_error(toml_where(file_name, node) +
+                          "rule must be an array of tables ([[rule]])");
       for (const auto& element : *rules) {
         const auto* table = element.as_table();
-        if (!table) return make_error(where(file_name, element) + "each rule must be a table");
+        if (!table) return make_error(toml_where(file_name, element) + "each rule must be a table");
         auto rule = parse_rule_table(file_name, *table, settings);
         if (!rule) return rule.error();
         config.rules.push_back(std::move(rule).value());
       }
     } else if (!is_setting(name)) {
-      return make_error(where(file_name, node) + "unknown key '" + std::string(name) + "'");
+      return make_error(toml_where(file_name, node) + "unknown key '" + std::string(name) + "'");
     }
   }
   for (std::size_t i = 0; i < config.rules.size(); ++i) {

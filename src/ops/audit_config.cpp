@@ -4,64 +4,55 @@
 
 #include "portkit/audit.hpp"
 #include "sys/file.hpp"
-#include "toml_guard.hpp"
+#include "toml_config.hpp"
 
 namespace portkit {
-namespace {
-
-std::string where(std::string_view file, const toml::node& node) {
-  return fmt::format("{}:{}: ", file, node.source().begin.line);
-}
-
-}  // namespace
 
 Result<std::optional<Severity>> parse_audit_config(std::string_view text, const std::string& path,
                                                    AuditSettings& settings) {
-  if (auto unsafe = refuse_toml_parser_traps(text, path); !unsafe) return unsafe.error();
-  toml::table root;
-  try {
-    root = toml::parse(text, path);
-  } catch (const toml::parse_error& error) {
-    return make_error(
-        fmt::format("{}:{}: {}", path, error.source().begin.line, error.description()));
-  }
+  auto parsed = parse_toml_guarded(text, path);
+  if (!parsed) return parsed.error();
+  const toml::table& root = *parsed;
   AuditSettings merged = settings;
   std::optional<Severity> fail_on;
   for (const auto& [key, node] : root) {
     const auto name = key.str();
     if (name == "ignore") {
       const auto* ids = node.as_array();
-      if (!ids) return make_error(where(path, node) + "ignore must be a list of rule ids");
+      if (!ids) return make_error(toml_where(path, node) + "ignore must be a list of rule ids");
       for (const auto& id : *ids) {
         const auto value = id.value<std::string>();
         if (!value || !find_audit_rule(*value))
-          return make_error(where(path, id) + "unknown rule id (portkit audit --rules lists them)");
+          return make_error(toml_where(path, id) +
+                            "unknown rule id (portkit audit --rules lists them)");
         merged.ignore.push_back(*value);
       }
     } else if (name == "fail_on") {
       const auto value = node.value<std::string>();
       fail_on = value ? parse_severity(*value) : std::nullopt;
       if (!fail_on)
-        return make_error(where(path, node) +
+        return make_error(toml_where(path, node) +
                           "fail_on must be info, low, medium, high or critical");
     } else if (name == "pressure_threshold") {
       const auto value = node.value<double>();
       if (!value || *value <= 0 || *value > 1)
-        return make_error(where(path, node) + "pressure_threshold must be a fraction in (0, 1]");
+        return make_error(toml_where(path, node) +
+                          "pressure_threshold must be a fraction in (0, 1]");
       merged.pressure_threshold = *value;
     } else if (name == "map") {
       const auto* table = node.as_table();
       if (!table)
-        return make_error(where(path, node) + "map must be a table of PORT = \"service\"");
+        return make_error(toml_where(path, node) + "map must be a table of PORT = \"service\"");
       for (const auto& [port, service] : *table) {
         const auto value = service.value<std::string>();
-        if (!value) return make_error(where(path, service) + "a service name must be a string");
+        if (!value)
+          return make_error(toml_where(path, service) + "a service name must be a string");
         auto mapping = parse_service_mapping(std::string(port.str()) + "=" + *value);
-        if (!mapping) return make_error(where(path, service) + mapping.error().message);
+        if (!mapping) return make_error(toml_where(path, service) + mapping.error().message);
         merged.map[mapping->first] = mapping->second;
       }
     } else {
-      return make_error(where(path, node) + "unknown key '" + std::string(name) + "'");
+      return make_error(toml_where(path, node) + "unknown key '" + std::string(name) + "'");
     }
   }
   settings = std::move(merged);

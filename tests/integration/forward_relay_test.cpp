@@ -49,15 +49,9 @@ TEST(ForwardRelay, EchoesThroughAndReportsTheConnection) {
 // One connection, `size` bytes each way at the same time; the upstream here is this test
 // (a source and a sink thread), so each byte is checked against its seeded stream.
 void transfer_both_ways(const std::vector<std::string>& extra_args, std::size_t size) {
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(::listen(listener, 4), 0);
-  socklen_t length = sizeof address;
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
-  std::vector<std::string> args{"0", "127.0.0.1:" + std::to_string(ntohs(address.sin_port))};
+  const LoopbackListener upstream_listener(false, 4);
+  const int listener = upstream_listener.fd();
+  std::vector<std::string> args{"0", "127.0.0.1:" + upstream_listener.port_text()};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   auto forwarder = start_forwarder(args);
 
@@ -104,7 +98,6 @@ void transfer_both_ways(const std::vector<std::string>& extra_args, std::size_t 
   EXPECT_EQ(client_got, size) << "upstream to client";
   ::close(client);
   ::close(upstream);
-  ::close(listener);
 }
 
 TEST(ForwardRelay, GibibyteEachWayAtOnceArrivesIntact) {

@@ -100,19 +100,13 @@ TEST(ForwardRules, NoReachableTargetClosesTheClientPromptly) {
 
 // The upstream is this test: it reads the PROXY header the forwarder sends first.
 std::string proxy_header_seen(const std::string& version, int& client_port) {
-  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  ::listen(listener, 4);
-  socklen_t length = sizeof address;
-  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  const LoopbackListener upstream_listener(false, 4);
+  const int listener = upstream_listener.fd();
   auto forwarder = start_forwarder(
-      {"0", "127.0.0.1:" + std::to_string(ntohs(address.sin_port)), "--proxy-protocol", version});
+      {"0", "127.0.0.1:" + upstream_listener.port_text(), "--proxy-protocol", version});
   const int client = connect_local(forwarder.ports[0], "127.0.0.2");
   sockaddr_in local{};
-  length = sizeof local;
+  socklen_t length = sizeof local;
   ::getsockname(client, reinterpret_cast<sockaddr*>(&local), &length);
   client_port = ntohs(local.sin_port);
   send_all(client, "after");
@@ -123,7 +117,6 @@ std::string proxy_header_seen(const std::string& version, int& client_port) {
   seen += "|" + read_exactly(upstream, 5, 3000);
   ::close(upstream);
   ::close(client);
-  ::close(listener);
   return seen + "|" + std::to_string(forwarder.ports[0]);
 }
 

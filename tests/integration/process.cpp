@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -260,6 +261,40 @@ int free_port(int type, bool ipv6) {
 }
 
 }  // namespace
+
+LoopbackListener::LoopbackListener(bool ipv6, int backlog, int socket_flags) {
+  fd_ = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | socket_flags, 0);
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  if (ipv6) {
+    auto* address = reinterpret_cast<sockaddr_in6*>(&storage);
+    address->sin6_family = AF_INET6;
+    address->sin6_addr = in6addr_loopback;
+    length = sizeof *address;
+  } else {
+    auto* address = reinterpret_cast<sockaddr_in*>(&storage);
+    address->sin_family = AF_INET;
+    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    length = sizeof *address;
+  }
+  if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0 ||
+      ::listen(fd_, backlog) != 0 ||
+      ::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
+    throw std::runtime_error(std::string("cannot listen on loopback: ") + std::strerror(errno));
+  }
+  port_ = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
+                     : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
+}
+
+LoopbackListener::~LoopbackListener() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int LoopbackListener::release() {
+  const int fd = fd_;
+  fd_ = -1;
+  return fd;
+}
 
 int free_tcp_port(bool ipv6) {
   return free_port(SOCK_STREAM, ipv6);

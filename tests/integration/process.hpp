@@ -50,7 +50,27 @@ class BackgroundProcess {
   int exit_code_ = -1;
 };
 
-// A port on 127.0.0.1 (or ::1) that nothing listens on right now.
+// The one listening-socket helper of the tests: TCP on an ephemeral port of 127.0.0.1 (or ::1),
+// bound and listening when constructed, closed on destruction unless released.
+class LoopbackListener {
+ public:
+  explicit LoopbackListener(bool ipv6 = false, int backlog = 4096, int socket_flags = 0);
+  ~LoopbackListener();
+  LoopbackListener(const LoopbackListener&) = delete;
+  LoopbackListener& operator=(const LoopbackListener&) = delete;
+  [[nodiscard]] int fd() const { return fd_; }
+  [[nodiscard]] int port() const { return port_; }
+  [[nodiscard]] std::string port_text() const { return std::to_string(port_); }
+  int release();  // the descriptor is the caller's from now on
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+};
+
+// A port on 127.0.0.1 (or ::1) that nothing listens on right now. It is closed again before
+// it is returned (a server started by the test binds it itself), so another process could take
+// it in between; a test that listens itself uses LoopbackListener.
 int free_tcp_port(bool ipv6 = false);
 int free_udp_port(bool ipv6 = false);
 

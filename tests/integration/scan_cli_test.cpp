@@ -18,39 +18,6 @@ namespace {
 
 using namespace testing_support;
 
-// A listening TCP socket on an ephemeral port of 127.0.0.1 or ::1, closed on destruction.
-class Listener {
- public:
-  explicit Listener(bool ipv6 = false) {
-    fd_ = socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
-    if (ipv6) {
-      sockaddr_in6 address{};
-      address.sin6_family = AF_INET6;
-      address.sin6_addr = in6addr_loopback;
-      bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    } else {
-      sockaddr_in address{};
-      address.sin_family = AF_INET;
-      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    }
-    listen(fd_, 4096);
-    sockaddr_storage bound{};
-    socklen_t length = sizeof bound;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &length);
-    port_ = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                       : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  }
-  ~Listener() { close(fd_); }
-  Listener(const Listener&) = delete;
-  Listener& operator=(const Listener&) = delete;
-  [[nodiscard]] std::string port() const { return std::to_string(port_); }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
 std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() /
           ("portkit-scan-" + std::to_string(getpid()) + "-" + name))
@@ -59,9 +26,9 @@ std::string temp_path(const std::string& name) {
 
 // Ports below the ephemeral range (other tests' listeners come and go above it) plus ours.
 TEST(ScanCli, LoopbackStatesAndReasonsMatchNmapPortByPort) {
-  Listener first;
-  Listener second;
-  const auto ports = "1-20000," + first.port() + "," + second.port();
+  LoopbackListener first;
+  LoopbackListener second;
+  const auto ports = "1-20000," + first.port_text() + "," + second.port_text();
   const auto ours = portkit_scan({"127.0.0.1", "-p", ports});
   ASSERT_EQ(ours.process.exit_code, 0) << ours.process.err;
   PortStates nmap_reasons;
@@ -69,26 +36,26 @@ TEST(ScanCli, LoopbackStatesAndReasonsMatchNmapPortByPort) {
   ASSERT_EQ(theirs.size(), 20002U) << "nmap gave no verdicts";
   EXPECT_EQ(ours.states, theirs) << differences(ours.states, theirs);
   EXPECT_EQ(ours.reasons, nmap_reasons) << differences(ours.reasons, nmap_reasons);
-  EXPECT_EQ(ours.states.at(first.port() + "/tcp"), "open");
-  EXPECT_EQ(ours.states.at(second.port() + "/tcp"), "open");
+  EXPECT_EQ(ours.states.at(first.port_text() + "/tcp"), "open");
+  EXPECT_EQ(ours.states.at(second.port_text() + "/tcp"), "open");
   EXPECT_EQ(ours.summary["hosts"], 1);
   EXPECT_EQ(ours.summary["interrupted"], false);
 }
 
 TEST(ScanCli, Ipv6LoopbackMatchesNmap) {
-  Listener listener(true);
-  const auto ports = "1-3000," + listener.port();
+  LoopbackListener listener(true);
+  const auto ports = "1-3000," + listener.port_text();
   const auto ours = portkit_scan({"::1", "-p", ports});
   ASSERT_EQ(ours.process.exit_code, 0) << ours.process.err;
   const auto theirs = nmap_scan({"-6", "-sT", "-p", ports, "::1"});
   ASSERT_EQ(theirs.size(), 3001U);
   EXPECT_EQ(ours.states, theirs) << differences(ours.states, theirs);
-  EXPECT_EQ(ours.states.at(listener.port() + "/tcp"), "open");
+  EXPECT_EQ(ours.states.at(listener.port_text() + "/tcp"), "open");
 }
 
 TEST(ScanCli, LowDescriptorLimitSlowsTheScanButLosesNothing) {
-  Listener listener;
-  const auto ports = "1-4000," + listener.port();
+  LoopbackListener listener;
+  const auto ports = "1-4000," + listener.port_text();
   const auto normal = portkit_scan({"127.0.0.1", "-p", ports});
   ASSERT_EQ(normal.states.size(), 4001U);
   // ulimit -n sets the hard limit too: the scanner cannot raise it and must live with ~8 fds.
@@ -101,8 +68,8 @@ TEST(ScanCli, LowDescriptorLimitSlowsTheScanButLosesNothing) {
 }
 
 TEST(ScanCli, NmapXmlIsReadByNdiffAndTheNmapStylesheet) {
-  Listener listener;
-  const auto ports = "20-30," + listener.port();
+  LoopbackListener listener;
+  const auto ports = "20-30," + listener.port_text();
   const auto xml = temp_path("a.xml");
   const auto again = temp_path("b.xml");
   const auto nmap_xml = temp_path("nmap.xml");
@@ -127,32 +94,34 @@ TEST(ScanCli, NmapXmlIsReadByNdiffAndTheNmapStylesheet) {
   EXPECT_EQ(sides['-'], sides['+']) << versus.out;
   const auto html = run_process({"xsltproc", "/usr/share/nmap/nmap.xsl", xml});
   EXPECT_EQ(html.exit_code, 0) << html.err;
-  EXPECT_NE(html.out.find(listener.port()), std::string::npos);
+  EXPECT_NE(html.out.find(listener.port_text()), std::string::npos);
   EXPECT_NE(html.out.find("open"), std::string::npos);
   for (const auto& path : {xml, again, nmap_xml}) std::filesystem::remove(path);
 }
 
 TEST(ScanCli, GrepableToStdoutAndOpenOnly) {
-  Listener listener;
+  LoopbackListener listener;
   const auto grepable =
-      run_portkit({"scan", "127.0.0.1", "-p", "1-100," + listener.port(), "-oG", "-"});
+      run_portkit({"scan", "127.0.0.1", "-p", "1-100," + listener.port_text(), "-oG", "-"});
   ASSERT_EQ(grepable.exit_code, 0) << grepable.err;
   EXPECT_NE(grepable.out.find("Host: 127.0.0.1 ()\tStatus: Up"), std::string::npos) << grepable.out;
-  EXPECT_NE(grepable.out.find(listener.port() + "/open/tcp//"), std::string::npos) << grepable.out;
+  EXPECT_NE(grepable.out.find(listener.port_text() + "/open/tcp//"), std::string::npos)
+      << grepable.out;
   EXPECT_EQ(grepable.out.find("Scan report"), std::string::npos) << "text mixed into -oG -";
 
-  const auto open_only = portkit_scan({"127.0.0.1", "-p", "1-100," + listener.port(), "--open"});
+  const auto open_only =
+      portkit_scan({"127.0.0.1", "-p", "1-100," + listener.port_text(), "--open"});
   ASSERT_EQ(open_only.process.exit_code, 0);
   for (const auto& [port, state] : open_only.states) EXPECT_EQ(state, "open") << port;
-  EXPECT_EQ(open_only.states.count(listener.port() + "/tcp"), 1U);
+  EXPECT_EQ(open_only.states.count(listener.port_text() + "/tcp"), 1U);
 }
 
 TEST(ScanCli, TextReportAndExitCodeWhenNothingIsOpen) {
-  Listener listener;
-  const auto found = run_portkit({"scan", "127.0.0.1", "-p", listener.port()});
+  LoopbackListener listener;
+  const auto found = run_portkit({"scan", "127.0.0.1", "-p", listener.port_text()});
   EXPECT_EQ(found.exit_code, 0);
   EXPECT_NE(found.out.find("Scan report for 127.0.0.1"), std::string::npos) << found.out;
-  EXPECT_NE(found.out.find(listener.port() + "/tcp"), std::string::npos) << found.out;
+  EXPECT_NE(found.out.find(listener.port_text() + "/tcp"), std::string::npos) << found.out;
   EXPECT_NE(found.out.find("syn-ack"), std::string::npos) << found.out;
   const auto closed_port = std::to_string(free_tcp_port());
   const auto none = run_portkit({"scan", "127.0.0.1", "-p", closed_port});
@@ -210,8 +179,8 @@ TEST(ScanCli, InterruptPrintsWhatWasFoundAndExits130) {
 
 // Big enough to be split across cores: each host's report must still be whole and right.
 TEST(ScanCli, ShardedScanOfTwoHostsReportsEachHostWhole) {
-  Listener listener;  // on 127.0.0.1 only: 127.0.0.2 has it closed
-  const auto ports = "1-9000," + listener.port();
+  LoopbackListener listener;  // on 127.0.0.1 only: 127.0.0.2 has it closed
+  const auto ports = "1-9000," + listener.port_text();
   // Two workers whatever the cores: the merge of their shares is what this test checks.
   const auto run =
       run_portkit({"scan", "127.0.0.1", "127.0.0.2", "-p", ports, "--json", "--workers", "2"});
@@ -235,7 +204,7 @@ TEST(ScanCli, ShardedScanOfTwoHostsReportsEachHostWhole) {
     EXPECT_EQ(port_lines[address], 9001U) << address;
   }
   const auto nmap = nmap_scan({"-sT", "-p", ports, "127.0.0.2"});
-  EXPECT_EQ(nmap.at(listener.port() + "/tcp"), "closed");
+  EXPECT_EQ(nmap.at(listener.port_text() + "/tcp"), "closed");
   EXPECT_EQ(hosts["127.0.0.1"]["open"].get<int>(), hosts["127.0.0.2"]["open"].get<int>() + 1);
 }
 

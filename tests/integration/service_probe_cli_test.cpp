@@ -210,15 +210,9 @@ class HostileServer {
  public:
   enum class Kind { flood, garbage, close_at_once, stall };
   explicit HostileServer(Kind kind) : kind_(kind) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
-    socklen_t length = sizeof address;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    ::listen(listener_, 128);
+    LoopbackListener listener(false, 128);
+    port_ = listener.port();
+    listener_ = listener.release();
     thread_ = std::thread([this] { serve(); });
   }
   ~HostileServer() {

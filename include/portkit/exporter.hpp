@@ -1,5 +1,5 @@
 #pragma once
-// `exporter`: serves render_metrics() at /metrics over HTTP (src/ops/http_server), collecting fresh
+// `exporter`: serves render_metrics() at /metrics over HTTP (src/exporter/http_server), collecting fresh
 // values per scrape with a cache of `min_interval`.
 #include <chrono>
 #include <memory>

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <set>
 
-#include "ops/manifest_yaml.hpp"
+#include "audit/manifest_yaml.hpp"
 
 namespace portkit {
 namespace {

@@ -1,6 +1,6 @@
 // The exporter's service and TLS series for --probe endpoints, named as blackbox_exporter's
 // users expect (probe_ssl_earliest_cert_expiry, probe_tls_version_info).
-#include "ops/probe_metrics.hpp"
+#include "exporter/probe_metrics.hpp"
 
 #include <fmt/format.h>
 

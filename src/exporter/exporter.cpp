@@ -5,7 +5,7 @@
 #include <asio/thread_pool.hpp>
 #include <mutex>
 
-#include "ops/http_server.hpp"
+#include "exporter/http_server.hpp"
 
 namespace portkit {
 

@@ -6,7 +6,7 @@
 #include <map>
 #include <tuple>
 
-#include "ops/probe_metrics.hpp"
+#include "exporter/probe_metrics.hpp"
 #include "portkit/registry.hpp"
 #include "text_util.hpp"
 

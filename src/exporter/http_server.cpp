@@ -1,4 +1,4 @@
-#include "ops/http_server.hpp"
+#include "exporter/http_server.hpp"
 
 #include <fmt/format.h>
 

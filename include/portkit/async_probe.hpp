@@ -13,8 +13,6 @@
 
 namespace portkit {
 
-enum class FamilyFilter : std::uint8_t { any, v4, v6 };
-
 using ResolveCallback = std::function<void(Result<std::vector<asio::ip::address>>)>;
 
 // Literal addresses answer at once; names go through the resolver (getaddrinfo on Asio's

@@ -4,8 +4,9 @@
 #include <string>
 #include <vector>
 
-#include "portkit/async_probe.hpp"
+#include "portkit/probe.hpp"
 #include "portkit/service_probe.hpp"
+#include "portkit/spec.hpp"
 
 namespace portkit {
 

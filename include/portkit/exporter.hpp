@@ -1,6 +1,6 @@
 #pragma once
-// `exporter`: serves render_metrics() at /metrics over HTTP (src/exporter/http_server), collecting fresh
-// values per scrape with a cache of `min_interval`.
+// `exporter`: serves render_metrics() at /metrics over HTTP (src/exporter/http_server), collecting
+// fresh values per scrape with a cache of `min_interval`.
 #include <chrono>
 #include <memory>
 #include <string>

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "portkit/async_probe.hpp"
+#include "portkit/probe.hpp"
 #include "portkit/result.hpp"
 #include "portkit/spec.hpp"
 

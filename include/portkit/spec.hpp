@@ -79,6 +79,9 @@ struct IpAddress {
 
 std::optional<IpAddress> parse_ip_address(std::string_view text);
 
+// Which address families a name may resolve to (-4, -6).
+enum class FamilyFilter : std::uint8_t { any, v4, v6 };
+
 // Who can reach a socket bound to an address: only this host, every interface, or one address.
 enum class Exposure : std::uint8_t { loopback, all_interfaces, one_address };
 Exposure exposure_of(const IpAddress& local);

@@ -6,7 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "portkit/async_probe.hpp"
+#include "portkit/probe.hpp"
+#include "portkit/spec.hpp"
 
 namespace portkit {
 

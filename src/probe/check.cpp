@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <asio/steady_timer.hpp>
 
+#include "portkit/async_probe.hpp"
 #include "portkit/registry.hpp"
 #include "probe/stop_on_signal.hpp"
 

@@ -3,6 +3,7 @@
 #include <asio/steady_timer.hpp>
 #include <memory>
 
+#include "portkit/async_probe.hpp"
 #include "probe/http_probe.hpp"
 #include "probe/stop_on_signal.hpp"
 #include "text_util.hpp"

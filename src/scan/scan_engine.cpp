@@ -11,6 +11,7 @@
 #include <asio/steady_timer.hpp>
 #include <cerrno>
 
+#include "portkit/async_probe.hpp"
 #include "portkit/registry.hpp"
 #include "portkit/scan_scheduler.hpp"
 #include "scan/connect_pool.hpp"

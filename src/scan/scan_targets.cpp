@@ -4,6 +4,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "portkit/async_probe.hpp"
 #include "sys/file.hpp"
 #include "text_util.hpp"
 

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <spawn.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -160,18 +161,28 @@ std::string read_file(const std::string& path) {
 
 namespace portkit::testing_support {
 
+// Forked rather than spawned: the child asks the kernel to kill it when the test process dies.
+// A test binary that crashed once left its redis-server holding ctest's output pipe, and ctest
+// waited for that pipe until its timeout. (A server that changes its user ID, as memcached and
+// PostgreSQL do, loses the request; the destructor still kills it on a normal exit.)
 BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv) {
   Pipe out;
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out.write_end, 1);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
   std::vector<char*> args;
   for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
   args.push_back(nullptr);
-  if (posix_spawnp(&pid_, args[0], &actions, nullptr, args.data(), environ) != 0) pid_ = -1;
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t parent = getpid();
+  pid_ = fork();
+  if (pid_ == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);  // the parent died before the request took hold
+    dup2(out.write_end, 1);
+    const int null_input = open("/dev/null", O_RDONLY);
+    if (null_input >= 0) dup2(null_input, 0);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
   close(out.write_end);
+  out.write_end = -1;
   out_fd_ = out.read_end;
 }
 

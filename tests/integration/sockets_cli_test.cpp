@@ -149,6 +149,7 @@ TEST(SocketsCli, DefaultViewFiltersAndExposure) {
   ASSERT_EQ(sockets.size(), 1u);
   EXPECT_EQ(sockets[0]["exposure"], "all");
   EXPECT_EQ(sockets[0]["state"], "listen");
+  ASSERT_FALSE(sockets[0].value("processes", json::array()).empty()) << result.out;
   EXPECT_EQ(sockets[0]["processes"][0]["command"], "portkit");
   const auto by_process = run_portkit({"ls", "--json", "--process", "no-such-command"});
   EXPECT_TRUE(json::parse(by_process.out)["sockets"].empty());

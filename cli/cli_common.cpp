@@ -8,7 +8,7 @@
 #include <iostream>
 #include <string>
 
-#include "portkit/spec.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit::cli {
 

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "portkit/base/result.hpp"
 #include "portkit/output/table.hpp"
-#include "portkit/result.hpp"
 
 namespace portkit::cli {
 

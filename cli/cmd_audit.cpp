@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "cli_common.hpp"
-#include "portkit/audit.hpp"
+#include "portkit/audit/audit.hpp"
 #include "portkit/output/ops_output.hpp"
 
 namespace portkit::cli {

@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "portkit/check.hpp"
 #include "portkit/output/probe_output.hpp"
+#include "portkit/probe/check.hpp"
 
 namespace portkit::cli {
 namespace {

@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "portkit/exporter.hpp"
+#include "portkit/exporter/exporter.hpp"
 
 namespace portkit::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "portkit/forwarder.hpp"
+#include "portkit/forward/forwarder.hpp"
 #include "portkit/output/event_output.hpp"
 
 namespace portkit::cli {

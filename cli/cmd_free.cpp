@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "cli_common.hpp"
-#include "portkit/free_ports.hpp"
+#include "portkit/free/free_ports.hpp"
 #include "portkit/output/ops_output.hpp"
 
 namespace portkit::cli {

@@ -5,9 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "portkit/listen.hpp"
 #include "portkit/output/event_output.hpp"
-#include "portkit/spec.hpp"
+#include "portkit/probe/listen.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit::cli {
 namespace {

@@ -2,7 +2,7 @@
 #include <memory>
 
 #include "cli_common.hpp"
-#include "portkit/lookup.hpp"
+#include "portkit/lookup/lookup.hpp"
 #include "portkit/output/knowledge.hpp"
 
 namespace portkit::cli {

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "cli_common.hpp"
-#include "portkit/quiz.hpp"
+#include "portkit/quiz/quiz.hpp"
 
 namespace portkit::cli {
 namespace {

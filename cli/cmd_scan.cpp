@@ -8,8 +8,8 @@
 #include <optional>
 
 #include "cli_common.hpp"
-#include "portkit/scan_service.hpp"
-#include "portkit/top_ports.hpp"
+#include "portkit/registry/top_ports.hpp"
+#include "portkit/scan/scan_service.hpp"
 #include "scan_progress.hpp"
 
 namespace portkit::cli {

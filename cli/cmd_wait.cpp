@@ -10,7 +10,7 @@
 #include "cli_common.hpp"
 #include "portkit/output/event_output.hpp"
 #include "portkit/output/probe_output.hpp"
-#include "portkit/wait.hpp"
+#include "portkit/probe/wait.hpp"
 
 namespace portkit::cli {
 namespace {
@@ -96,6 +96,7 @@ int run_wait_command(const WaitFlags& flags, const std::vector<std::string>& com
   }
   if (command.empty()) return kExitOk;
   std::vector<char*> argv;
+  argv.reserve(command.size() + 1);
   for (const auto& arg : command) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
   std::fflush(nullptr);

@@ -9,7 +9,7 @@
 #include <memory>
 #include <thread>
 
-#include "portkit/kill_policy.hpp"
+#include "portkit/inventory/kill_policy.hpp"
 #include "portkit/output/socket_output.hpp"
 #include "socket_flags.hpp"
 

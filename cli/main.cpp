@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <exception>
 #include <string>
 #include <string_view>
@@ -69,12 +70,11 @@ Result<bool> prepare_arguments(std::vector<std::string>& args, GlobalOptions& gl
   return true;
 }
 
-int run(int argc, char** argv) {
-  CLI::App app(kDescription, "portkit");
+// The tool's own flags, help text and examples; the commands add themselves.
+void describe_tool(CLI::App& app, GlobalOptions& globals) {
   app.set_version_flag("--version", "portkit " PORTKIT_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
-  GlobalOptions globals;
   app.add_option("--color", globals.color, "colour: auto (terminal and no NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}))
       ->capture_default_str();
@@ -95,9 +95,29 @@ int run(int argc, char** argv) {
       "  portkit exporter                   Prometheus metrics on 127.0.0.1:9163\n"
       "  portkit quiz --count 10\n"
       "Exit codes: 0 ok, 1 negative answer (not found), 2 bad usage or input, 3 runtime failure.");
+}
 
-  // Building a command's options costs more than a whole lookup, so when the command is
-  // named on the command line only that one is built; help and errors see them all.
+// CLI11's verdicts as portkit's exits: help and version print and exit 0, every usage error
+// is one line naming the command, exit 2 (CLI11 would exit 105/109).
+int exit_for(const CLI::App& app, const CLI::ParseError& error, int argc, char** argv) {
+  if (dynamic_cast<const CLI::CallForHelp*>(&error) != nullptr ||
+      dynamic_cast<const CLI::CallForAllHelp*>(&error) != nullptr ||
+      dynamic_cast<const CLI::CallForVersion*>(&error) != nullptr) {
+    return app.exit(error);
+  }
+  const auto command = failing_command(app);
+  if (command.empty() && argc > 1 && argv[1][0] != '-') {
+    return fail("", fmt::format("unknown command '{}' (see portkit --help)", argv[1]));
+  }
+  if (command.empty() && app.get_subcommands().empty() && argc <= 1) {
+    return fail("", "no command given (see portkit --help)");
+  }
+  return fail(command, error.what(), kExitUsage);
+}
+
+// Building a command's options costs more than a whole lookup, so when the command is named
+// on the command line only that one is built; help and errors see them all.
+std::vector<Command> build_commands(CLI::App& app, GlobalOptions& globals, int argc, char** argv) {
   const std::vector<std::pair<std::string_view, CommandFactory>> factories{
       {"lookup", make_lookup_command},
       {"ranges", make_ranges_command},
@@ -128,6 +148,16 @@ int run(int argc, char** argv) {
     }
   }
 
+  return commands;
+}
+
+int run(int argc, char** argv) {
+  CLI::App app(kDescription, "portkit");
+  GlobalOptions globals;
+  describe_tool(app, globals);
+
+  const auto commands = build_commands(app, globals, argc, argv);
+
   std::vector<std::string> args(argv + 1, argv + argc);
   for (const auto& arg : args) {
     globals.command_line += (globals.command_line.empty() ? "portkit " : " ") + arg;
@@ -141,22 +171,8 @@ int run(int argc, char** argv) {
 
   try {
     app.parse(args);
-  } catch (const CLI::CallForHelp& help) {
-    return app.exit(help);
-  } catch (const CLI::CallForAllHelp& help) {
-    return app.exit(help);
-  } catch (const CLI::CallForVersion& version) {
-    return app.exit(version);
   } catch (const CLI::ParseError& error) {
-    // CLI11 would exit 105/109; every usage error is exit 2 here.
-    const auto command = failing_command(app);
-    if (command.empty() && argc > 1 && argv[1][0] != '-') {
-      return fail("", fmt::format("unknown command '{}' (see portkit --help)", argv[1]));
-    }
-    if (command.empty() && app.get_subcommands().empty() && argc <= 1) {
-      return fail("", "no command given (see portkit --help)");
-    }
-    return fail(command, error.what(), kExitUsage);
+    return exit_for(app, error, argc, argv);
   }
   for (const auto& command : commands) {
     if (command.app->parsed()) return command.run();
@@ -171,9 +187,12 @@ int main(int argc, char** argv) {
   try {
     return portkit::cli::run(argc, argv);
   } catch (const std::exception& error) {
-    fmt::print(stderr, "portkit: internal error: {}\n", error.what());
+    // Plain stdio: a formatting library could throw again here, out of main.
+    std::fputs("portkit: internal error: ", stderr);
+    std::fputs(error.what(), stderr);
+    std::fputc('\n', stderr);
   } catch (...) {
-    fmt::print(stderr, "portkit: internal error\n");
+    std::fputs("portkit: internal error\n", stderr);
   }
   return portkit::cli::kExitRuntime;
 }

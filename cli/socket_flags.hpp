@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "cli_common.hpp"
-#include "portkit/sockets.hpp"
+#include "portkit/inventory/sockets.hpp"
 
 namespace portkit::cli {
 

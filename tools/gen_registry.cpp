@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "portkit/curated_format.hpp"
-#include "portkit/services_format.hpp"
+#include "registry/curated_format.hpp"
+#include "registry/services_format.hpp"
 
 namespace {
 

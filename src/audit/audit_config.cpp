@@ -2,9 +2,9 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "portkit/audit.hpp"
+#include "base/toml_config.hpp"
+#include "portkit/audit/audit.hpp"
 #include "sys/file.hpp"
-#include "toml_config.hpp"
 
 namespace portkit {
 

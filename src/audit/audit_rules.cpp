@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <array>
 
-#include "portkit/audit.hpp"
-#include "portkit/spec.hpp"
+#include "portkit/audit/audit.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit {
 namespace {

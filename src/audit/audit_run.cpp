@@ -1,8 +1,8 @@
 // `audit` end to end: inventory, files, rules.
 #include <fmt/format.h>
 
-#include "portkit/audit.hpp"
-#include "portkit/manifest.hpp"
+#include "audit/manifest.hpp"
+#include "portkit/audit/audit.hpp"
 #include "sys/file.hpp"
 
 namespace portkit {

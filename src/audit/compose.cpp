@@ -4,9 +4,9 @@
 
 #include <cstdlib>
 
+#include "audit/manifest.hpp"
+#include "base/text_util.hpp"
 #include "manifest_yaml.hpp"
-#include "portkit/manifest.hpp"
-#include "text_util.hpp"
 
 namespace portkit {
 namespace {

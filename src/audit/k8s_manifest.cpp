@@ -2,8 +2,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "audit/manifest.hpp"
 #include "manifest_yaml.hpp"
-#include "portkit/manifest.hpp"
 
 namespace portkit {
 namespace {

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "portkit/manifest.hpp"
+#include "audit/manifest.hpp"
 
 namespace portkit {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace portkit {
 

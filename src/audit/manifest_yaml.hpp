@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "portkit/result.hpp"
+#include "portkit/base/result.hpp"
 
 namespace portkit {
 

@@ -1,5 +1,5 @@
 // The exporter's HTTP side: an event-driven server answers /metrics from a cached collection.
-#include "portkit/exporter.hpp"
+#include "portkit/exporter/exporter.hpp"
 
 #include <asio/post.hpp>
 #include <asio/thread_pool.hpp>

@@ -1,8 +1,8 @@
 // One exporter collection: what a scrape reports.
 #include <chrono>
 
-#include "portkit/check.hpp"
-#include "portkit/exporter.hpp"
+#include "portkit/exporter/exporter.hpp"
+#include "portkit/probe/check.hpp"
 
 namespace portkit {
 namespace {

@@ -10,7 +10,7 @@
 #include <list>
 #include <thread>
 
-#include "text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace portkit {
 namespace {

@@ -11,7 +11,7 @@
 #include <memory>
 #include <string>
 
-#include "portkit/result.hpp"
+#include "portkit/base/result.hpp"
 
 namespace portkit {
 

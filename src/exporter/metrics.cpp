@@ -1,4 +1,4 @@
-#include "portkit/metrics.hpp"
+#include "portkit/exporter/metrics.hpp"
 
 #include <fmt/format.h>
 
@@ -6,9 +6,9 @@
 #include <map>
 #include <tuple>
 
+#include "base/text_util.hpp"
 #include "exporter/probe_metrics.hpp"
-#include "portkit/registry.hpp"
-#include "text_util.hpp"
+#include "portkit/registry/registry.hpp"
 
 namespace portkit {
 namespace {

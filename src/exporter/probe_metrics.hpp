@@ -2,7 +2,7 @@
 #include <span>
 #include <string>
 
-#include "portkit/metrics.hpp"
+#include "portkit/exporter/metrics.hpp"
 
 namespace portkit {
 

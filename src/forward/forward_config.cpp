@@ -5,10 +5,10 @@
 
 #include <cctype>
 
-#include "portkit/forward.hpp"
+#include "base/text_util.hpp"
+#include "base/toml_config.hpp"
+#include "portkit/forward/forward.hpp"
 #include "sys/file.hpp"
-#include "text_util.hpp"
-#include "toml_config.hpp"
 
 namespace portkit {
 namespace {

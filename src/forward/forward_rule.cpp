@@ -1,8 +1,8 @@
 #include <algorithm>
 
-#include "portkit/forward.hpp"
+#include "base/text_util.hpp"
+#include "portkit/forward/forward.hpp"
 #include "spec/spec_internal.hpp"
-#include "text_util.hpp"
 
 namespace portkit {
 namespace {

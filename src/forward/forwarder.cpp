@@ -1,4 +1,4 @@
-#include "portkit/forwarder.hpp"
+#include "portkit/forward/forwarder.hpp"
 
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -57,9 +57,9 @@ std::string_view forward_event_name(ForwardEvent::Kind kind) {
 }
 
 struct Forwarder::Impl {
-  Impl(ForwardOptions options_in, const Emit& emit_in)
+  Impl(ForwardOptions options_in, Emit emit_in)
       : options(std::move(options_in)),
-        emit([emit_in, worker = worker_index](ForwardEvent event) {
+        emit([emit_in = std::move(emit_in), worker = worker_index](ForwardEvent event) {
           event.worker = *worker;
           emit_in(event);
         }),
@@ -269,7 +269,7 @@ struct Forwarder::Impl {
 };
 
 Forwarder::Forwarder(ForwardOptions options, Emit emit)
-    : impl_(std::make_unique<Impl>(std::move(options), emit)) {}
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(emit))) {}
 
 Forwarder::~Forwarder() = default;
 

@@ -2,7 +2,7 @@
 // version 2 a binary block; both go to the upstream before any relayed byte.
 #include <fmt/format.h>
 
-#include "portkit/forward.hpp"
+#include "portkit/forward/forward.hpp"
 
 namespace portkit {
 namespace {

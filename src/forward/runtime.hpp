@@ -12,7 +12,7 @@
 
 #include "forward/pipe_pool.hpp"
 #include "forward/poller.hpp"
-#include "portkit/forwarder.hpp"
+#include "portkit/forward/forwarder.hpp"
 
 namespace portkit::forward {
 

@@ -8,6 +8,7 @@
 #include <asio/post.hpp>
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 
 #include "forward/tcp_session.hpp"
 
@@ -73,7 +74,12 @@ TcpListener::TcpListener(Runtime& runtime, std::shared_ptr<RuleState> state)
     : runtime_(runtime), state_(std::move(state)), socket_(runtime.io), retry_timer_(runtime.io) {}
 
 TcpListener::~TcpListener() {
-  close();
+  // Cancelling the retry timer throws only when the reactor cannot be told (epoll_ctl failing);
+  // a destructor must not throw, and the descriptor is closed either way.
+  try {
+    close();
+  } catch (const std::system_error&) {
+  }
 }
 
 Result<std::uint16_t> TcpListener::open(bool shared) {

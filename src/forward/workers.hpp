@@ -2,7 +2,7 @@
 #include <functional>
 #include <vector>
 
-#include "portkit/forwarder.hpp"
+#include "portkit/forward/forwarder.hpp"
 
 namespace portkit::forward {
 

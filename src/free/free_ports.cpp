@@ -1,4 +1,4 @@
-#include "portkit/free_ports.hpp"
+#include "portkit/free/free_ports.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -10,7 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "portkit/registry.hpp"
+#include "portkit/registry/registry.hpp"
 
 namespace portkit {
 

@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "portkit/inventory.hpp"
+#include "portkit/inventory/inventory.hpp"
 #include "sys/file.hpp"
 
 namespace portkit {

@@ -1,4 +1,4 @@
-#include "portkit/kill_policy.hpp"
+#include "portkit/inventory/kill_policy.hpp"
 
 #include <csignal>
 #include <set>

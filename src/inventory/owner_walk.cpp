@@ -21,8 +21,8 @@
 #include <system_error>
 #include <thread>
 
+#include "base/text_util.hpp"
 #include "sys/file.hpp"
-#include "text_util.hpp"
 
 namespace portkit {
 namespace {

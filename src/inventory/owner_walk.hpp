@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "portkit/inventory.hpp"
+#include "portkit/inventory/inventory.hpp"
 
 namespace portkit {
 

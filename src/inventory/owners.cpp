@@ -9,10 +9,10 @@
 #include <set>
 #include <unordered_map>
 
+#include "base/text_util.hpp"
 #include "owner_walk.hpp"
-#include "portkit/inventory.hpp"
+#include "portkit/inventory/inventory.hpp"
 #include "sys/file.hpp"
-#include "text_util.hpp"
 
 namespace portkit {
 namespace {

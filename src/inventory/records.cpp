@@ -6,8 +6,8 @@
 #include <cstring>
 #include <tuple>
 
-#include "portkit/inventory.hpp"
-#include "text_util.hpp"
+#include "base/text_util.hpp"
+#include "portkit/inventory/inventory.hpp"
 
 namespace portkit {
 namespace {

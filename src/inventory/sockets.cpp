@@ -1,4 +1,4 @@
-#include "portkit/sockets.hpp"
+#include "portkit/inventory/sockets.hpp"
 
 #include <pwd.h>
 
@@ -9,10 +9,10 @@
 #include <thread>
 #include <unordered_map>
 
+#include "base/text_util.hpp"
+#include "inventory/owner_service.hpp"
 #include "inventory/owner_walk.hpp"
-#include "portkit/registry.hpp"
-#include "portkit/service.hpp"
-#include "text_util.hpp"
+#include "portkit/registry/registry.hpp"
 
 namespace portkit {
 namespace {

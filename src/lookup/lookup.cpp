@@ -1,9 +1,9 @@
-#include "portkit/lookup.hpp"
+#include "portkit/lookup/lookup.hpp"
 
 #include <algorithm>
 
-#include "portkit/spec.hpp"
-#include "text_util.hpp"
+#include "base/text_util.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit {
 namespace {

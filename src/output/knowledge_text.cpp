@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
+#include "base/text_util.hpp"
 #include "portkit/output/knowledge.hpp"
-#include "text_util.hpp"
 
 namespace portkit {
 namespace {

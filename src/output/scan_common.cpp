@@ -47,7 +47,7 @@ std::string compress_ports(const std::vector<std::uint16_t>& ports) {
 }
 
 std::string host_label(const ScanHost& host) {
-  const auto address = host.address.to_string();
+  auto address = host.address.to_string();
   if (host.name.empty() || host.name == address) return address;
   return fmt::format("{} ({})", host.name, address);
 }

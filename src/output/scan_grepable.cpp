@@ -7,7 +7,7 @@
 
 #include "portkit/output/scan_output.hpp"
 #include "portkit/output/service_output.hpp"
-#include "portkit/registry.hpp"
+#include "portkit/registry/registry.hpp"
 
 namespace portkit {
 namespace {

@@ -5,7 +5,7 @@
 #include "portkit/output/probe_output.hpp"
 #include "portkit/output/scan_output.hpp"
 #include "portkit/output/service_output.hpp"
-#include "portkit/registry.hpp"
+#include "portkit/registry/registry.hpp"
 
 namespace portkit {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "portkit/output/scan_output.hpp"
 #include "portkit/output/table.hpp"
-#include "portkit/registry.hpp"
+#include "portkit/registry/registry.hpp"
 
 namespace portkit {
 namespace {

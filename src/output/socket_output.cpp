@@ -7,7 +7,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace portkit {
 namespace {

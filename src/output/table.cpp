@@ -58,7 +58,7 @@ void Table::add_row(std::vector<std::string> cells, std::vector<Tone> tones) {
   rows_.push_back({std::move(cells), std::move(tones), {}});
 }
 
-void Table::add_note(std::string note) {
+void Table::add_note(std::string_view note) {
   if (!rows_.empty()) rows_.back().notes.push_back(printable(note));
 }
 

@@ -1,10 +1,10 @@
-#include "portkit/check.hpp"
+#include "portkit/probe/check.hpp"
 
 #include <algorithm>
 #include <asio/steady_timer.hpp>
 
-#include "portkit/async_probe.hpp"
-#include "portkit/registry.hpp"
+#include "portkit/registry/registry.hpp"
+#include "probe/async_probe.hpp"
 #include "probe/stop_on_signal.hpp"
 
 namespace portkit {

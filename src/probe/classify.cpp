@@ -1,6 +1,6 @@
 #include <cerrno>
 
-#include "portkit/probe.hpp"
+#include "portkit/probe/probe.hpp"
 
 namespace portkit {
 
@@ -93,26 +93,6 @@ Verdict classify_udp_icmp(bool is_v6, std::uint8_t type, std::uint8_t code) {
     default:
       return {PortState::filtered, ProbeReason::host_unreach};
   }
-}
-
-std::string sanitize_banner(std::string_view bytes, std::size_t max_length) {
-  std::string out;
-  bool pending_break = false;
-  for (const unsigned char c : bytes) {
-    if (out.size() >= max_length) break;
-    if (c == '\r' || c == '\n') {
-      pending_break = !out.empty();
-      continue;
-    }
-    if (pending_break) {
-      out += " | ";
-      pending_break = false;
-    }
-    out += (c >= 0x20 && c < 0x7f) ? static_cast<char>(c) : '.';
-  }
-  if (out.size() > max_length) out.resize(max_length);
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  return out;
 }
 
 }  // namespace portkit

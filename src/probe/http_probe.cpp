@@ -7,7 +7,7 @@
 #include <asio/write.hpp>
 #include <memory>
 
-#include "text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace portkit {
 namespace {
@@ -18,7 +18,7 @@ class HttpProbe : public std::enable_shared_from_this<HttpProbe> {
             std::chrono::milliseconds timeout, HttpCallback done)
       : socket_(io),
         timer_(io),
-        endpoint_(endpoint),
+        endpoint_(std::move(endpoint)),
         request_(std::move(request)),
         timeout_(timeout),
         done_(std::move(done)) {}

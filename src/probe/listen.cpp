@@ -1,4 +1,4 @@
-#include "portkit/listen.hpp"
+#include "portkit/probe/listen.hpp"
 
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
@@ -10,7 +10,7 @@
 #include <memory>
 #include <set>
 
-#include "text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace portkit {
 namespace {
@@ -167,7 +167,8 @@ struct UdpState {
   std::string reply;
 };
 
-void receive_next(Server& server, asio::ip::udp::socket& socket, std::shared_ptr<UdpState> state) {
+void receive_next(Server& server, asio::ip::udp::socket& socket,
+                  const std::shared_ptr<UdpState>& state) {
   socket.async_receive_from(
       asio::buffer(state->buffer), state->peer,
       [&server, &socket, state](const asio::error_code& error, std::size_t got) {

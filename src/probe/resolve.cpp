@@ -10,8 +10,8 @@
 #include <system_error>
 #include <thread>
 
-#include "portkit/async_probe.hpp"
-#include "text_util.hpp"
+#include "base/text_util.hpp"
+#include "probe/async_probe.hpp"
 
 namespace portkit {
 namespace {

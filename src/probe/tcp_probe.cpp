@@ -4,7 +4,7 @@
 #include <asio/write.hpp>
 #include <memory>
 
-#include "portkit/async_probe.hpp"
+#include "probe/async_probe.hpp"
 
 namespace portkit {
 namespace {

@@ -11,8 +11,8 @@
 #include <cstring>
 #include <memory>
 
-#include "portkit/async_probe.hpp"
-#include "portkit/udp_payloads.hpp"
+#include "probe/async_probe.hpp"
+#include "service/udp_payloads.hpp"
 
 namespace portkit {
 namespace {

@@ -1,12 +1,12 @@
-#include "portkit/wait.hpp"
+#include "portkit/probe/wait.hpp"
 
 #include <asio/steady_timer.hpp>
 #include <memory>
 
-#include "portkit/async_probe.hpp"
+#include "base/text_util.hpp"
+#include "probe/async_probe.hpp"
 #include "probe/http_probe.hpp"
 #include "probe/stop_on_signal.hpp"
-#include "text_util.hpp"
 
 namespace portkit {
 namespace {
@@ -76,7 +76,7 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     ProbeOptions probe_options{.timeout = attempt_timeout(), .retries = 0};
     for (const auto& address : addresses) {
       start_probe(io_, address, target_.endpoint.port, target_.endpoint.proto, probe_options,
-                  [self = shared_from_this()](ProbeResult answer) {
+                  [self = shared_from_this()](const ProbeResult& answer) {
                     if (!self->best_ || better_answer(answer, *self->best_)) self->best_ = answer;
                     if (--self->pending_ == 0) self->judge();
                   });
@@ -91,16 +91,16 @@ class Waiter : public std::enable_shared_from_this<Waiter> {
     if (!open) return again();
     if (!target_.http_path) return ready();
     const auto address = asio::ip::make_address(best_->address);
-    start_http_probe(io_, address, target_.endpoint.port,
-                     format_endpoint(target_.endpoint.host, target_.endpoint.port),
-                     *target_.http_path, attempt_timeout(),
-                     [self = shared_from_this()](std::optional<int> code, std::string problem) {
-                       self->status_.http_status = code;
-                       if (code && *code >= 200 && *code < 300) return self->ready();
-                       self->status_.problem =
-                           code ? "HTTP " + std::to_string(*code) : "HTTP: " + problem;
-                       self->again();
-                     });
+    start_http_probe(
+        io_, address, target_.endpoint.port,
+        format_endpoint(target_.endpoint.host, target_.endpoint.port), *target_.http_path,
+        attempt_timeout(),
+        [self = shared_from_this()](std::optional<int> code, const std::string& problem) {
+          self->status_.http_status = code;
+          if (code && *code >= 200 && *code < 300) return self->ready();
+          self->status_.problem = code ? "HTTP " + std::to_string(*code) : "HTTP: " + problem;
+          self->again();
+        });
   }
 
   void ready() {

@@ -1,13 +1,13 @@
-#include "portkit/quiz.hpp"
+#include "portkit/quiz/quiz.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <set>
 
-#include "portkit/ranges.hpp"
-#include "portkit/registry.hpp"
-#include "text_util.hpp"
+#include "base/text_util.hpp"
+#include "portkit/ranges/ranges.hpp"
+#include "portkit/registry/registry.hpp"
 
 namespace portkit {
 namespace {

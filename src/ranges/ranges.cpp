@@ -1,6 +1,6 @@
-#include "portkit/ranges.hpp"
+#include "portkit/ranges/ranges.hpp"
 
-#include "text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace portkit {
 namespace {

@@ -1,4 +1,4 @@
-#include "portkit/ranges.hpp"
+#include "portkit/ranges/ranges.hpp"
 #include "sys/file.hpp"
 
 namespace portkit {

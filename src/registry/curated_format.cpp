@@ -1,10 +1,12 @@
-#include "portkit/curated_format.hpp"
+#include "registry/curated_format.hpp"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace portkit {
 namespace {
@@ -64,7 +66,7 @@ CuratedSource parse_port_entry(const json& item, std::size_t index) {
   }
   for (const auto& name : string_list(item, "protocols", label)) {
     const auto proto = parse_proto(name);
-    if (!proto) throw CuratedError{label + ": protocol '" + name + "' is not tcp or udp"};
+    if (!proto) throw CuratedError{fmt::format("{}: protocol '{}' is not tcp or udp", label, name)};
     entry.protocols |= proto_bit(*proto);
   }
   if (entry.protocols == 0) throw CuratedError{label + ": 'protocols' must list tcp and/or udp"};

@@ -1,11 +1,11 @@
-#include "portkit/registry.hpp"
+#include "portkit/registry/registry.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <string>
 
+#include "base/text_util.hpp"
 #include "registry/registry_data.hpp"
-#include "text_util.hpp"
 
 namespace portkit::registry {
 namespace {
@@ -212,6 +212,7 @@ std::vector<IanaEntry> iana_by_name(std::string_view name) {
   std::sort(indexes.begin(), indexes.end());  // table order is port order
   indexes.erase(std::unique(indexes.begin(), indexes.end()), indexes.end());
   std::vector<IanaEntry> found;
+  found.reserve(indexes.size());
   for (const auto index : indexes) found.push_back(iana_entry(index));
   return found;
 }

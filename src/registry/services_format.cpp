@@ -1,9 +1,9 @@
-#include "portkit/services_format.hpp"
+#include "registry/services_format.hpp"
 
 #include <charconv>
 #include <string>
 
-#include "text_util.hpp"
+#include "base/text_util.hpp"
 
 namespace portkit {
 namespace {

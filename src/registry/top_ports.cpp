@@ -1,13 +1,13 @@
-#include "portkit/top_ports.hpp"
+#include "portkit/registry/top_ports.hpp"
 
 #include <algorithm>
 #include <array>
 #include <bitset>
 #include <charconv>
 
-#include "portkit/registry.hpp"
+#include "base/text_util.hpp"
+#include "portkit/registry/registry.hpp"
 #include "sys/file.hpp"
-#include "text_util.hpp"
 
 namespace portkit {
 namespace {

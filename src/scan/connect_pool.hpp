@@ -13,7 +13,7 @@
 #include <cstdint>
 #include <functional>
 
-#include "portkit/spec.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit {
 

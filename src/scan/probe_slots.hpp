@@ -5,8 +5,8 @@
 #include <deque>
 #include <vector>
 
-#include "portkit/scan_scheduler.hpp"
 #include "scan/connect_pool.hpp"
+#include "scan/scan_scheduler.hpp"
 
 namespace portkit {
 

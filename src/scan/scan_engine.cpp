@@ -11,11 +11,11 @@
 #include <asio/steady_timer.hpp>
 #include <cerrno>
 
-#include "portkit/async_probe.hpp"
-#include "portkit/registry.hpp"
-#include "portkit/scan_scheduler.hpp"
+#include "portkit/registry/registry.hpp"
+#include "probe/async_probe.hpp"
 #include "scan/connect_pool.hpp"
 #include "scan/probe_slots.hpp"
+#include "scan/scan_scheduler.hpp"
 
 namespace portkit {
 namespace {
@@ -277,7 +277,7 @@ class ScanEngine {
     probe.banner = true;
     probe.banner_timeout = options_.banner_timeout;
     start_probe(io_, to_asio(scheduler_.host(host).address), outcome.port, Proto::tcp, probe,
-                [this, host, outcome](ProbeResult result) {
+                [this, host, outcome](const ProbeResult& result) {
                   --in_flight_;
                   --pending_banners_[host];
                   if (stopping_) return;

@@ -3,7 +3,7 @@
 // one per core over shares of the ports.
 #include <optional>
 
-#include "portkit/scan.hpp"
+#include "portkit/scan/scan.hpp"
 
 namespace portkit {
 

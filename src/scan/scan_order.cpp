@@ -1,4 +1,4 @@
-#include "portkit/scan_order.hpp"
+#include "scan/scan_order.hpp"
 
 namespace portkit {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "portkit/scan.hpp"
+#include "portkit/scan/scan.hpp"
 #include "sys/fd_limit.hpp"
 
 namespace portkit {

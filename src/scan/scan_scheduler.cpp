@@ -1,4 +1,4 @@
-#include "portkit/scan_scheduler.hpp"
+#include "scan/scan_scheduler.hpp"
 
 #include <algorithm>
 

@@ -1,12 +1,12 @@
-#include "portkit/scan_targets.hpp"
+#include "portkit/scan/scan_targets.hpp"
 
 #include <asio/io_context.hpp>
 #include <iostream>
 #include <iterator>
 
-#include "portkit/async_probe.hpp"
+#include "base/text_util.hpp"
+#include "probe/async_probe.hpp"
 #include "sys/file.hpp"
-#include "text_util.hpp"
 
 namespace portkit {
 namespace {

@@ -1,4 +1,4 @@
-#include "portkit/scan_timing.hpp"
+#include "scan/scan_timing.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -12,7 +12,7 @@
 #include <asio/write.hpp>
 #include <memory>
 
-#include "portkit/probe.hpp"
+#include "portkit/service/service_identity.hpp"
 #include "service/protocol.hpp"
 #include "service/sigpipe.hpp"
 #include "service/tls_session.hpp"

@@ -4,7 +4,7 @@
 #include <asio/ip/tcp.hpp>
 #include <functional>
 
-#include "portkit/service_probe.hpp"
+#include "portkit/service/service_probe.hpp"
 
 namespace portkit::service {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "portkit/service_identity.hpp"
+#include "portkit/service/service_identity.hpp"
 
 namespace portkit::service {
 

@@ -4,7 +4,7 @@
 #include <functional>
 #include <memory>
 
-#include "portkit/service_probe.hpp"
+#include "portkit/service/service_probe.hpp"
 #include "service/sigpipe.hpp"
 #include "service/tls_session.hpp"
 
@@ -104,7 +104,7 @@ void run_handshakes(const std::vector<IdentifyTarget>& targets, std::size_t firs
         ->start();
     if (!legacy) continue;
     std::make_shared<Handshake>(io, endpoint, name, TlsOffer::legacy_only, timeout,
-                                [&checks, i](std::optional<TlsFacts> facts, std::string) {
+                                [&checks, i](std::optional<TlsFacts> facts, const std::string&) {
                                   if (!facts) return;
                                   checks[i].legacy_version = facts->version;
                                   // A server of TLS 1.1 at most shows its certificate only here.

@@ -30,7 +30,9 @@ namespace portkit::service {
 // clang-format on
 
 struct TlsLibrary {
-#define PORTKIT_TLS_POINTER(name) decltype(&::name) name = nullptr;
+// A function name, not an expression: it cannot be put in brackets.
+#define PORTKIT_TLS_POINTER(name) \
+  decltype(&::name) name = nullptr;  // NOLINT(bugprone-macro-parentheses)
   PORTKIT_TLS_FUNCTIONS(PORTKIT_TLS_POINTER)
   PORTKIT_CRYPTO_FUNCTIONS(PORTKIT_TLS_POINTER)
 #undef PORTKIT_TLS_POINTER

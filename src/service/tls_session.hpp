@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "portkit/service_identity.hpp"
+#include "portkit/service/service_identity.hpp"
 
 struct ssl_st;  // OpenSSL's SSL, declared at global scope as OpenSSL does
 

@@ -1,8 +1,8 @@
 #include <array>
 #include <utility>
 
-#include "portkit/spec.hpp"
-#include "text_util.hpp"
+#include "base/text_util.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit {
 namespace {

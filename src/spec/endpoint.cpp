@@ -1,6 +1,6 @@
-#include "portkit/spec.hpp"
+#include "base/text_util.hpp"
+#include "portkit/spec/spec.hpp"
 #include "spec/spec_internal.hpp"
-#include "text_util.hpp"
 
 namespace portkit {
 namespace {

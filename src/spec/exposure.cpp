@@ -2,7 +2,7 @@
 // the CLI's warnings.
 #include <algorithm>
 
-#include "portkit/spec.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit {
 

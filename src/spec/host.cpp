@@ -1,7 +1,7 @@
 #include <arpa/inet.h>
 
-#include "portkit/spec.hpp"
-#include "text_util.hpp"
+#include "base/text_util.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit {
 namespace {

@@ -1,9 +1,9 @@
 #include <bitset>
 
-#include "portkit/registry.hpp"
-#include "portkit/spec.hpp"
+#include "base/text_util.hpp"
+#include "portkit/registry/registry.hpp"
+#include "portkit/spec/spec.hpp"
 #include "spec/spec_internal.hpp"
-#include "text_util.hpp"
 
 namespace portkit {
 

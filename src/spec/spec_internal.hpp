@@ -2,9 +2,9 @@
 #include <optional>
 #include <string_view>
 
-#include "portkit/proto.hpp"
-#include "portkit/result.hpp"
-#include "portkit/spec.hpp"
+#include "portkit/base/proto.hpp"
+#include "portkit/base/result.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit::spec_detail {
 

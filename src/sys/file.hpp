@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "portkit/result.hpp"
+#include "portkit/base/result.hpp"
 
 namespace portkit::sys {
 

@@ -5,8 +5,8 @@
 #include <charconv>
 #include <optional>
 
+#include "base/text_util.hpp"
 #include "sys/file.hpp"
-#include "text_util.hpp"
 
 namespace portkit::sys {
 namespace {
@@ -80,8 +80,9 @@ std::size_t drop_startup_pages() {
   if (!smaps) return 0;
   std::size_t dropped = 0;
   for (const auto& range : droppable_file_mappings(*smaps)) {
-    if (::madvise(reinterpret_cast<void*>(range.start), range.end - range.start, MADV_DONTNEED) ==
-        0)
+    // The ranges are addresses read from smaps, so an integer becomes a pointer here.
+    auto* start = reinterpret_cast<void*>(range.start);  // NOLINT(performance-no-int-to-ptr)
+    if (::madvise(start, range.end - range.start, MADV_DONTNEED) == 0)
       dropped += range.end - range.start;
   }
   return dropped;

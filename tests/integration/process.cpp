@@ -248,53 +248,82 @@ int BackgroundProcess::wait(int timeout_ms) {
 
 namespace {
 
-int free_port(int type, bool ipv6) {
-  const int fd = socket(ipv6 ? AF_INET6 : AF_INET, type, 0);
-  sockaddr_storage storage{};
-  socklen_t length = 0;
+// 127.0.0.1 or ::1 with `port`; the length to pass with it.
+socklen_t loopback_address(bool ipv6, int port, sockaddr_storage& storage) {
+  storage = {};
   if (ipv6) {
     auto* address = reinterpret_cast<sockaddr_in6*>(&storage);
     address->sin6_family = AF_INET6;
     address->sin6_addr = in6addr_loopback;
-    length = sizeof *address;
-  } else {
-    auto* address = reinterpret_cast<sockaddr_in*>(&storage);
-    address->sin_family = AF_INET;
-    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    length = sizeof *address;
+    address->sin6_port = htons(static_cast<std::uint16_t>(port));
+    return sizeof *address;
   }
-  bind(fd, reinterpret_cast<sockaddr*>(&storage), length);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length);
-  const int port = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
-                              : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
-  close(fd);
-  return port;
+  auto* address = reinterpret_cast<sockaddr_in*>(&storage);
+  address->sin_family = AF_INET;
+  address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address->sin_port = htons(static_cast<std::uint16_t>(port));
+  return sizeof *address;
+}
+
+int port_of(const sockaddr_storage& storage) {
+  return storage.ss_family == AF_INET6
+             ? ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port)
+             : ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
+}
+
+bool can_bind(int type, bool ipv6, int port) {
+  const int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  sockaddr_storage storage;
+  const auto length = loopback_address(ipv6, port, storage);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) == 0;
+  ::close(fd);
+  return bound;
+}
+
+// A port below the kernel's ephemeral range, which no connect() and no bind to port 0 is ever
+// given: a port closed before the server binds it can then be taken only by another test
+// picking the same number, and each test process walks its own sequence (from its pid) to make
+// that unlikely too. The kernel's choice of an ephemeral port was taken by parallel tests'
+// outgoing connections in between (seen as "address in use" from a server started on it).
+int free_port(int type, bool ipv6) {
+  int ephemeral_low = 32768;
+  if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) {
+    range >> ephemeral_low;
+  }
+  constexpr int kLowest = 10000;
+  const int span = ephemeral_low - kLowest;
+  if (span >= 1000) {
+    static int next = static_cast<int>(getpid()) * 97;
+    for (int tries = 0; tries < span; ++tries) {
+      const int port = kLowest + (next++ % span);
+      // Free for both protocols, so a server that binds both (dnsmasq) finds it free too.
+      if (can_bind(SOCK_STREAM, ipv6, port) && can_bind(SOCK_DGRAM, ipv6, port)) return port;
+    }
+  }
+  const int fd = ::socket(ipv6 ? AF_INET6 : AF_INET, type | SOCK_CLOEXEC, 0);
+  sockaddr_storage storage;
+  socklen_t length = loopback_address(ipv6, 0, storage);
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&storage), length) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
+    throw std::runtime_error(std::string("no free loopback port: ") + std::strerror(errno));
+  }
+  ::close(fd);
+  return port_of(storage);
 }
 
 }  // namespace
 
 LoopbackListener::LoopbackListener(bool ipv6, int backlog, int socket_flags) {
   fd_ = ::socket(ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC | socket_flags, 0);
-  sockaddr_storage storage{};
-  socklen_t length = 0;
-  if (ipv6) {
-    auto* address = reinterpret_cast<sockaddr_in6*>(&storage);
-    address->sin6_family = AF_INET6;
-    address->sin6_addr = in6addr_loopback;
-    length = sizeof *address;
-  } else {
-    auto* address = reinterpret_cast<sockaddr_in*>(&storage);
-    address->sin_family = AF_INET;
-    address->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    length = sizeof *address;
-  }
+  sockaddr_storage storage;
+  socklen_t length = loopback_address(ipv6, 0, storage);
   if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0 ||
       ::listen(fd_, backlog) != 0 ||
       ::getsockname(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) {
     throw std::runtime_error(std::string("cannot listen on loopback: ") + std::strerror(errno));
   }
-  port_ = ntohs(ipv6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
-                     : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
+  port_ = port_of(storage);
 }
 
 LoopbackListener::~LoopbackListener() {

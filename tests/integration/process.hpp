@@ -68,9 +68,9 @@ class LoopbackListener {
   int port_ = 0;
 };
 
-// A port on 127.0.0.1 (or ::1) that nothing listens on right now. It is closed again before
-// it is returned (a server started by the test binds it itself), so another process could take
-// it in between; a test that listens itself uses LoopbackListener.
+// A port on 127.0.0.1 (or ::1) that nothing uses right now, for a server the test starts, which
+// binds it itself. It lies below the ephemeral range, so no outgoing connection can take it in
+// between; a test that listens itself uses LoopbackListener.
 int free_tcp_port(bool ipv6 = false);
 int free_udp_port(bool ipv6 = false);
 

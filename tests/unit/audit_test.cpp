@@ -1,4 +1,4 @@
-#include "portkit/audit.hpp"
+#include "portkit/audit/audit.hpp"
 
 #include <gtest/gtest.h>
 

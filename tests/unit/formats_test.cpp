@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "portkit/curated_format.hpp"
-#include "portkit/services_format.hpp"
+#include "registry/curated_format.hpp"
+#include "registry/services_format.hpp"
 
 namespace portkit {
 namespace {

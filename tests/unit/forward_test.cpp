@@ -1,5 +1,5 @@
 // The forward grammar, config file, PROXY headers, source filters and upstream order.
-#include "portkit/forward.hpp"
+#include "portkit/forward/forward.hpp"
 
 #include <gtest/gtest.h>
 

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "portkit/free_ports.hpp"
+#include "portkit/free/free_ports.hpp"
 
 namespace portkit {
 namespace {

@@ -1,4 +1,4 @@
-#include "portkit/inventory.hpp"
+#include "portkit/inventory/inventory.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "portkit/sockets.hpp"
+#include "portkit/inventory/sockets.hpp"
 
 namespace portkit {
 namespace {

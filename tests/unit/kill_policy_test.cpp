@@ -1,5 +1,5 @@
 // who --kill's policy, with a fake kernel and a fake clock: nothing is signalled for real.
-#include "portkit/kill_policy.hpp"
+#include "portkit/inventory/kill_policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "portkit/lookup.hpp"
+#include "portkit/lookup/lookup.hpp"
 
 #include <gtest/gtest.h>
 

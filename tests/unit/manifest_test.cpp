@@ -1,4 +1,4 @@
-#include "portkit/manifest.hpp"
+#include "audit/manifest.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

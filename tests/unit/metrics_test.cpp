@@ -1,4 +1,4 @@
-#include "portkit/metrics.hpp"
+#include "portkit/exporter/metrics.hpp"
 
 #include <gtest/gtest.h>
 

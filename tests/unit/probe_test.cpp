@@ -1,11 +1,11 @@
-#include "portkit/probe.hpp"
+#include "portkit/probe/probe.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cerrno>
 
-#include "portkit/udp_payloads.hpp"
 #include "probe/http_probe.hpp"
+#include "service/udp_payloads.hpp"
 
 namespace portkit {
 namespace {

@@ -1,12 +1,12 @@
-#include "portkit/quiz.hpp"
+#include "portkit/quiz/quiz.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <set>
 
-#include "portkit/ranges.hpp"
-#include "portkit/registry.hpp"
+#include "portkit/ranges/ranges.hpp"
+#include "portkit/registry/registry.hpp"
 
 namespace portkit {
 namespace {

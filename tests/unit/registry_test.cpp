@@ -1,4 +1,4 @@
-#include "portkit/registry.hpp"
+#include "portkit/registry/registry.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <iterator>
 #include <set>
 
-#include "portkit/services_format.hpp"
+#include "registry/services_format.hpp"
 
 namespace portkit {
 namespace {

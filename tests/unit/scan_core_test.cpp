@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <set>
 
-#include "portkit/scan_order.hpp"
-#include "portkit/scan_targets.hpp"
-#include "portkit/scan_timing.hpp"
+#include "portkit/scan/scan_targets.hpp"
+#include "scan/scan_order.hpp"
+#include "scan/scan_timing.hpp"
 
 namespace portkit {
 namespace {

@@ -1,5 +1,5 @@
 // The scan state machine, driven with a fake clock: what goes out when, and what silence means.
-#include "portkit/scan_scheduler.hpp"
+#include "scan/scan_scheduler.hpp"
 
 #include <gtest/gtest.h>
 

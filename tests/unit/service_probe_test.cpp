@@ -7,9 +7,9 @@
 #include <map>
 
 #include "portkit/output/service_output.hpp"
-#include "portkit/udp_payloads.hpp"
 #include "service/identify.hpp"
 #include "service/protocol.hpp"
+#include "service/udp_payloads.hpp"
 
 namespace portkit::service {
 namespace {

@@ -1,6 +1,6 @@
-#include "portkit/service.hpp"
-
 #include <gtest/gtest.h>
+
+#include "inventory/owner_service.hpp"
 
 namespace portkit {
 namespace {

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "portkit/spec.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit {
 namespace {

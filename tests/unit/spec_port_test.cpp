@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "portkit/registry.hpp"
-#include "portkit/spec.hpp"
+#include "portkit/registry/registry.hpp"
+#include "portkit/spec/spec.hpp"
 
 namespace portkit {
 namespace {

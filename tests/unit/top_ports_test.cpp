@@ -1,10 +1,10 @@
-#include "portkit/top_ports.hpp"
+#include "portkit/registry/top_ports.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 
-#include "portkit/registry.hpp"
+#include "portkit/registry/registry.hpp"
 
 namespace portkit {
 namespace {

@@ -1,8 +1,8 @@
-#include "portkit/wait.hpp"
+#include "portkit/probe/wait.hpp"
 
 #include <gtest/gtest.h>
 
-#include "portkit/listen.hpp"
+#include "portkit/probe/listen.hpp"
 
 namespace portkit {
 namespace {

@@ -6,9 +6,9 @@
 #include <string>
 #include <string_view>
 
-#include "portkit/forwarder.hpp"
-#include "portkit/listen.hpp"
-#include "portkit/wait.hpp"
+#include "portkit/forward/forwarder.hpp"
+#include "portkit/probe/listen.hpp"
+#include "portkit/probe/wait.hpp"
 
 namespace portkit {
 

@@ -3,10 +3,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "portkit/lookup.hpp"
+#include "portkit/lookup/lookup.hpp"
 #include "portkit/output/table.hpp"
-#include "portkit/ranges.hpp"
-#include "portkit/registry.hpp"
+#include "portkit/ranges/ranges.hpp"
+#include "portkit/registry/registry.hpp"
 
 namespace portkit {
 

@@ -4,8 +4,8 @@
 #include <span>
 #include <string>
 
-#include "portkit/audit.hpp"
-#include "portkit/free_ports.hpp"
+#include "portkit/audit/audit.hpp"
+#include "portkit/free/free_ports.hpp"
 #include "portkit/output/table.hpp"
 
 namespace portkit {

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "portkit/check.hpp"
 #include "portkit/output/table.hpp"
+#include "portkit/probe/check.hpp"
 
 namespace portkit {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "portkit/output/table.hpp"
-#include "portkit/scan.hpp"
+#include "portkit/scan/scan.hpp"
 
 namespace portkit {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "portkit/service_identity.hpp"
+#include "portkit/service/service_identity.hpp"
 
 namespace portkit {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "portkit/inventory/sockets.hpp"
 #include "portkit/output/table.hpp"
-#include "portkit/sockets.hpp"
 
 namespace portkit {
 

@@ -25,7 +25,7 @@ class Table {
   // banners and files, which may hold anything.
   void add_row(std::vector<std::string> cells, std::vector<Tone> tones = {});
   // A free line under the last row (a banner, a hint), indented, outside the columns.
-  void add_note(std::string note);
+  void add_note(std::string_view note);
   [[nodiscard]] bool empty() const { return rows_.empty(); }
   // Columns padded to their widest cell; the last column is never padded.
   [[nodiscard]] std::string render(Style style, std::string_view indent = "") const;

@@ -48,6 +48,9 @@ struct ScanFlags {
   bool ipv6 = false;
   std::uint64_t seed = 0;
   bool yes = false;
+  bool no_ping = false;
+  bool ping_only = false;
+  std::string ping_ports;
 };
 
 // Past this many addresses a scan asks first: a mistyped /8 is 16 M hosts.
@@ -124,8 +127,20 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
   if (flags.targets.empty() && flags.input_list.empty()) {
     return fail("scan", "no target given (name hosts, or -iL FILE)");
   }
-  auto ports = choose_ports(flags);
+  if (flags.ping_only && (!flags.ports.empty() || flags.top != 0 || flags.udp)) {
+    return fail("scan", "--ping-only (-sn) scans no port: leave out -p, --top and -u");
+  }
+  auto ports = flags.ping_only ? Result<PortLists>(PortLists{}) : choose_ports(flags);
   if (!ports) return fail("scan", ports.error().message);
+  DiscoveryOptions discovery;
+  if (!flags.ping_ports.empty()) {
+    auto spec = parse_port_spec(flags.ping_ports, {.allow_zero = false});
+    if (!spec) return fail("scan", "--ping-ports: " + spec.error().message);
+    discovery.tcp_ports = spec->ports_for(Proto::tcp, Proto::tcp);
+    if (discovery.tcp_ports.size() > 64) {
+      return fail("scan", "--ping-ports: at most 64 ports (each address holds one socket each)");
+    }
+  }
   auto targets = parse_targets(flags.targets, "");
   if (!targets) return fail("scan", targets.error().message);
   if (!flags.input_list.empty()) {
@@ -202,6 +217,12 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
   options.identify_udp = flags.service;
   options.seed = flags.seed;
   options.stop = &interrupted;
+  options.discovery = flags.no_ping     ? DiscoveryMode::off
+                      : flags.ping_only ? DiscoveryMode::only
+                                        : DiscoveryMode::automatic;
+  discovery.timeout = *timeout;
+  discovery.min_timeout = std::min(discovery.min_timeout, *timeout);
+  options.discovery_options = std::move(discovery);
 
   struct sigaction action {};
   action.sa_handler = on_interrupt;
@@ -209,8 +230,9 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
   ::sigaction(SIGINT, &action, nullptr);
   ::sigaction(SIGTERM, &action, nullptr);
 
-  ScanInfo info{globals.command_line, options.tcp_ports, options.udp_ports,
-                std::chrono::system_clock::now(), flags.open_only};
+  ScanInfo info{globals.command_line, options.tcp_ports,
+                options.udp_ports,    std::chrono::system_clock::now(),
+                flags.open_only,      flags.ping_only};
   fan_out.begin(info);
   std::optional<ServiceScanSink> identifying;
   if (flags.service) identifying.emplace(fan_out, identify_options);
@@ -222,6 +244,7 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
   fan_out.end(*summary);
   for (const auto& notice : summary->notices) fmt::print(stderr, "portkit: scan: {}\n", notice);
   if (summary->interrupted) return kExitInterrupted;
+  if (flags.ping_only) return summary->hosts_answered > 0 ? kExitOk : kExitNegative;
   return summary->open > 0 ? kExitOk : kExitNegative;
 }
 
@@ -277,6 +300,14 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
       ->excludes("-4");
   app->add_flag("-y,--yes", flags->yes,
                 "scan more than 65,536 addresses without asking (needed without a terminal)");
+  app->add_flag("--no-ping,--Pn", flags->no_ping,
+                "no host discovery: scan every address (nmap -Pn)");
+  app->add_flag("--ping-only,--sn", flags->ping_only,
+                "host discovery only: list the hosts that are up, scan no port (nmap -sn)")
+      ->excludes("--no-ping");
+  app->add_option("--ping-ports,--PS", flags->ping_ports,
+                  "TCP ports host discovery connects to (nmap -PS; default 80,443,22,3389)")
+      ->check(kNonEmpty);
   app->add_option("--seed", flags->seed, "key of the random port order (for a repeatable scan)")
       ->check(kNotNegative);
   app->footer(
@@ -288,8 +319,15 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
       "  portkit scan -iL hosts.txt --exclude 192.0.2.7 --rate 2000 --json\n"
       "States and reasons as nmap --reason: open (syn-ack, udp-response), closed (conn-refused,\n"
       "port-unreach), filtered (no-response, host-unreach, admin-prohibited), open|filtered.\n"
-      "No host discovery: every target is scanned (nmap -Pn). nmap's -oX/-oG/-iL spellings\n"
-      "work too. Exit 0 when an open port was found, 1 when none, 2 on bad input, 130 on Ctrl-C.");
+      "Host discovery first when the targets hold more than one address: an ICMP echo (raw\n"
+      "socket as root, else a ping socket where allowed) and TCP connects to 80, 443, 22 and\n"
+      "3389 to every address at once; any answer (echo reply, SYN-ACK, reset, the host's own\n"
+      "unreachable) marks it up, an ICMP unreachable for it or silence marks it down, and only\n"
+      "hosts up are scanned. -Pn scans every address; -sn lists the hosts up.\n"
+      "  portkit scan 10.0.0.0/22 --top 100         discover, then scan the hosts up\n"
+      "  portkit scan 10.0.0.0/20 -sn --oX up.xml   which hosts are up (nmap -sn)\n"
+      "nmap's -oX/-oG/-iL/-sV/-Pn/-sn/-PS spellings work too. Exit 0 when an open port (with\n"
+      "-sn: a host up) was found, 1 when none, 2 on bad input, 130 on Ctrl-C.");
   return {app, [flags, &globals] { return run_scan_command(*flags, globals); }};
 }
 

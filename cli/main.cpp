@@ -59,7 +59,12 @@ Result<bool> prepare_arguments(std::vector<std::string>& args, GlobalOptions& gl
   }
   if (*command == "scan") {
     for (auto arg = command; arg != separator; ++arg) {
-      if (*arg == "-oX" || *arg == "-oG" || *arg == "-iL" || *arg == "-sV") *arg = "-" + *arg;
+      if (*arg == "-oX" || *arg == "-oG" || *arg == "-iL" || *arg == "-sV" || *arg == "-Pn" ||
+          *arg == "-sn" || *arg == "-PS") {
+        *arg = "-" + *arg;
+      } else if (arg->rfind("-PS", 0) == 0) {
+        *arg = "--PS=" + arg->substr(3);  // nmap's -PS22,80: the list is attached
+      }
     }
   }
   if (*command == "wait" && separator != args.end()) {

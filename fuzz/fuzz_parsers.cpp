@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,7 @@
 #include "probe/http_probe.hpp"
 #include "registry/curated_format.hpp"
 #include "registry/services_format.hpp"
+#include "scan/icmp_packets.hpp"
 #include "service/protocol.hpp"
 
 namespace {
@@ -237,10 +239,28 @@ void fuzz_protocol_readers(std::string_view reply) {
   }
 }
 
+// Any bytes as a received ICMP or ICMPv6 packet, with and without an IP header: a reading is
+// about an address of the packet's family, and an echo reply only with our identifier.
+void fuzz_icmp(std::string_view text) {
+  const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(text.data()),
+                                            text.size());
+  portkit::IpAddress from;
+  for (const bool is_v6 : {false, true}) {
+    from.is_v6 = is_v6;
+    for (const bool with_header : {false, true}) {
+      const auto reading = portkit::read_icmp_packet(is_v6, with_header, bytes, from, 0x504b);
+      if (!reading) continue;
+      require(reading->about.is_v6 == is_v6);
+      if (reading->verdict == portkit::IcmpVerdict::echo_reply) require(reading->about == from);
+    }
+  }
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
-  // A first byte from 0xf0 up selects the manifest readers, from 0xe0 the protocol readers;
+  // A first byte from 0xf0 up selects the manifest readers, from 0xe0 the protocol readers,
+  // from 0xd0 the ICMP reader;
   // below it, the older parsers keep
   // the selector (data[0] % 8) their corpus and regression files were written for.
   if (data[0] >= 0xf0) {
@@ -249,6 +269,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (data[0] >= 0xe0) {
     fuzz_protocol_readers(text);
+    return 0;
+  }
+  if (data[0] >= 0xd0) {
+    fuzz_icmp(text);
     return 0;
   }
   switch (data[0] % 8) {

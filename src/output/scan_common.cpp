@@ -52,4 +52,24 @@ std::string host_label(const ScanHost& host) {
   return fmt::format("{} ({})", host.name, address);
 }
 
+std::string discovery_text(const ScanSummary& summary) {
+  if (!summary.discovery) return {};
+  const auto& discovery = *summary.discovery;
+  std::string reasons;
+  for (const auto& [reason, count] : discovery.down) {
+    if (!reasons.empty()) reasons += ", ";
+    reasons += fmt::format("{} {}", count, host_reason_name(reason));
+  }
+  const auto down = discovery.down_total();
+  return fmt::format("{} of {} address{} up, {} down{}{} (host discovery in {:.2f} s; ICMP by {})",
+                     discovery.up, discovery.addresses, discovery.addresses == 1 ? "" : "es", down,
+                     reasons.empty() ? "" : ": ", reasons, discovery.elapsed_ms / 1000.0,
+                     discovery.icmp_method);
+}
+
+HostCounts host_counts(const ScanSummary& summary, std::uint64_t hosts_reported) {
+  if (!summary.discovery) return {hosts_reported, hosts_reported, 0};
+  return {summary.discovery->addresses, summary.discovery->up, summary.discovery->down_total()};
+}
+
 }  // namespace portkit

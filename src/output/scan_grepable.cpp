@@ -35,6 +35,7 @@ class GrepableScanWriter final : public ScanWriter {
   explicit GrepableScanWriter(std::FILE* out) : out_(out) {}
 
   void begin(const ScanInfo& info) override {
+    ping_only_ = info.ping_only;
     fmt::print(out_, "# portkit {} scan initiated {} as: {}\n", PORTKIT_VERSION,
                grepable_time_text(info.started), info.args);
     std::fflush(out_);
@@ -48,6 +49,11 @@ class GrepableScanWriter final : public ScanWriter {
     const auto name = report.host.name == address ? std::string() : report.host.name;
     const auto prefix = fmt::format("Host: {} ({})", address, name);
     std::string text = fmt::format("{}\tStatus: Up\n", prefix);
+    if (ping_only_) {
+      fmt::print(out_, "{}", text);
+      std::fflush(out_);
+      return;
+    }
     // Only the single most common state is ignored, as nmap does.
     auto folded = fold_states(report);
     if (folded.size() > 1) folded.resize(1);
@@ -82,16 +88,19 @@ class GrepableScanWriter final : public ScanWriter {
   }
 
   void end(const ScanSummary& summary) override {
-    fmt::print(
-        out_, "# portkit done at {} -- {} IP address{} ({} host{} up) scanned in {:.2f} seconds\n",
-        grepable_time_text(std::chrono::system_clock::now()), hosts_, hosts_ == 1 ? "" : "es",
-        hosts_, hosts_ == 1 ? "" : "s", summary.elapsed_ms / 1000.0);
+    const auto counts = host_counts(summary, hosts_);
+    fmt::print(out_,
+               "# portkit done at {} -- {} IP address{} ({} host{} up) scanned in {:.2f} seconds\n",
+               grepable_time_text(std::chrono::system_clock::now()), counts.addresses,
+               counts.addresses == 1 ? "" : "es", counts.up, counts.up == 1 ? "" : "s",
+               summary.elapsed_ms / 1000.0);
     std::fflush(out_);
   }
 
  private:
   std::FILE* out_;
   std::size_t hosts_ = 0;
+  bool ping_only_ = false;
 };
 
 }  // namespace

@@ -53,6 +53,8 @@ class JsonScanWriter final : public ScanWriter {
         {"event", "host"},
         {"host", report.host.name.empty() ? report.host.address.to_string() : report.host.name},
         {"address", report.host.address.to_string()},
+        {"status", "up"},
+        {"status_reason", host_reason_name(report.host.status_reason)},
         {"answered", report.answered()},
         {"complete", report.complete},
         {"ports", report.ports.size()},
@@ -84,18 +86,30 @@ class JsonScanWriter final : public ScanWriter {
   }
 
   void end(const ScanSummary& summary) override {
-    const nlohmann::json line{{"event", "summary"},
-                              {"hosts", summary.hosts},
-                              {"hosts_answered", summary.hosts_answered},
-                              {"probes", summary.probes_sent},
-                              {"open", summary.open},
-                              {"closed", summary.closed},
-                              {"filtered", summary.filtered},
-                              {"open_filtered", summary.open_filtered},
-                              {"elapsed_ms", std::round(summary.elapsed_ms * 10) / 10},
-                              {"interrupted", summary.interrupted},
-                              {"workers", summary.workers},
-                              {"notices", summary.notices}};
+    nlohmann::json line{{"event", "summary"},
+                        {"hosts", summary.hosts},
+                        {"hosts_answered", summary.hosts_answered},
+                        {"probes", summary.probes_sent},
+                        {"open", summary.open},
+                        {"closed", summary.closed},
+                        {"filtered", summary.filtered},
+                        {"open_filtered", summary.open_filtered},
+                        {"elapsed_ms", std::round(summary.elapsed_ms * 10) / 10},
+                        {"interrupted", summary.interrupted},
+                        {"workers", summary.workers},
+                        {"notices", summary.notices}};
+    if (summary.discovery) {
+      const auto& discovery = *summary.discovery;
+      auto down = nlohmann::json::object();
+      for (const auto& [reason, count] : discovery.down) down[host_reason_name(reason)] = count;
+      line["discovery"] = {
+          {"addresses", discovery.addresses}, {"up", discovery.up},
+          {"down", discovery.down_total()},   {"down_reasons", std::move(down)},
+          {"probes", discovery.probes_sent},  {"elapsed_ms", json_ms(discovery.elapsed_ms)},
+          {"icmp", discovery.icmp_method}};
+    } else {
+      line["discovery"] = nullptr;
+    }
     fmt::print(out_, "{}\n", line.dump());
     std::fflush(out_);
   }

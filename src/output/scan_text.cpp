@@ -18,7 +18,10 @@ class TextScanWriter final : public ScanWriter {
  public:
   TextScanWriter(std::FILE* out, Style style) : out_(out), style_(style) {}
 
-  void begin(const ScanInfo& info) override { open_only_ = info.open_only; }
+  void begin(const ScanInfo& info) override {
+    open_only_ = info.open_only;
+    ping_only_ = info.ping_only;
+  }
 
   void port(const ScanHost& host, const PortOutcome& outcome, std::string_view banner) override {
     if (outcome.state != PortState::open) return;
@@ -28,6 +31,12 @@ class TextScanWriter final : public ScanWriter {
   }
 
   void host(const HostReport& report) override {
+    if (ping_only_) {
+      fmt::print(out_, "{} is up ({}, {} latency)\n", host_label(report.host),
+                 host_reason_name(report.host.status_reason), format_latency(report.min_rtt_ms));
+      std::fflush(out_);
+      return;
+    }
     const auto elapsed = std::chrono::duration<double>(report.finished - report.started).count();
     std::string text = fmt::format(
         "\n{}\n", styled("Scan report for " + host_label(report.host), Tone::bold, style_));
@@ -80,6 +89,14 @@ class TextScanWriter final : public ScanWriter {
   }
 
   void end(const ScanSummary& summary) override {
+    if (const auto discovery = discovery_text(summary); !discovery.empty()) {
+      fmt::print(out_, "\n{}.", discovery);
+    }
+    if (ping_only_) {
+      fmt::print(out_, "{}\n", summary.interrupted ? " Interrupted." : "");
+      std::fflush(out_);
+      return;
+    }
     fmt::print(out_,
                "\nScanned {} host{} ({} answered) in {:.2f} s: {} open, {} closed, {} filtered, "
                "{} open|filtered; {} probes{}.\n",
@@ -94,6 +111,7 @@ class TextScanWriter final : public ScanWriter {
   std::FILE* out_;
   Style style_;
   bool open_only_ = false;
+  bool ping_only_ = false;
 };
 
 }  // namespace

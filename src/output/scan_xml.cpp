@@ -86,6 +86,7 @@ class XmlScanWriter final : public ScanWriter {
 
   void begin(const ScanInfo& info) override {
     started_ = info.started;
+    ping_only_ = info.ping_only;
     fmt::print(out_,
                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE nmaprun>\n"
                "<?xml-stylesheet href=\"file:///usr/share/nmap/nmap.xsl\" type=\"text/xsl\"?>\n"
@@ -116,52 +117,56 @@ class XmlScanWriter final : public ScanWriter {
     ++hosts_;
     const auto address = report.host.address.to_string();
     std::string text = fmt::format(
-        "<host starttime=\"{}\" endtime=\"{}\"><status state=\"up\" reason=\"user-set\" "
+        "<host starttime=\"{}\" endtime=\"{}\"><status state=\"up\" reason=\"{}\" "
         "reason_ttl=\"0\"/>\n<address addr=\"{}\" addrtype=\"{}\"/>\n<hostnames>\n",
-        unix_seconds(report.started), unix_seconds(report.finished), address,
+        unix_seconds(report.started), unix_seconds(report.finished),
+        host_reason_name(report.host.status_reason), address,
         report.host.address.is_v6 ? "ipv6" : "ipv4");
     if (!report.host.name.empty() && report.host.name != address) {
       text += fmt::format("<hostname name=\"{}\" type=\"user\"/>\n", xml_escape(report.host.name));
     }
-    text += "</hostnames>\n<ports>";
-    const auto folded = fold_states(report);
-    for (const auto& state : folded) {
-      text += fmt::format("<extraports state=\"{}\" count=\"{}\">\n", port_state_name(state.state),
-                          state.count);
-      for (const auto& [reason, count] : state.reasons) {
-        std::vector<std::uint16_t> ports;
-        for (const auto& port : report.ports) {
-          if (port.proto == state.proto && port.state == state.state && port.reason == reason) {
-            ports.push_back(port.port);
+    text += "</hostnames>\n";
+    if (!ping_only_) {
+      text += "<ports>";
+      const auto folded = fold_states(report);
+      for (const auto& state : folded) {
+        text += fmt::format("<extraports state=\"{}\" count=\"{}\">\n",
+                            port_state_name(state.state), state.count);
+        for (const auto& [reason, count] : state.reasons) {
+          std::vector<std::uint16_t> ports;
+          for (const auto& port : report.ports) {
+            if (port.proto == state.proto && port.state == state.state && port.reason == reason) {
+              ports.push_back(port.port);
+            }
           }
+          text += fmt::format(
+              "<extrareasons reason=\"{}\" count=\"{}\" proto=\"{}\" ports=\"{}\"/>\n",
+              probe_reason_name(reason), count, proto_name(state.proto), compress_ports(ports));
         }
+        text += "</extraports>\n";
+      }
+      for (const auto& port : report.ports) {
+        if (is_folded(folded, port)) continue;
         text += fmt::format(
-            "<extrareasons reason=\"{}\" count=\"{}\" proto=\"{}\" ports=\"{}\"/>\n",
-            probe_reason_name(reason), count, proto_name(state.proto), compress_ports(ports));
+            "<port protocol=\"{}\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" "
+            "reason_ttl=\"0\"/>",
+            proto_name(port.proto), port.port, port_state_name(port.state),
+            probe_reason_name(port.reason));
+        const auto service = registry::service_name(port.port, port.proto);
+        const auto banner = port.proto == Proto::tcp ? report.banner_for(port.port) : "";
+        const auto* identity = report.identity_for(port.port, port.proto);
+        if (identity != nullptr && (!identity->match.name.empty() || identity->tls)) {
+          text += probed_service_xml(*identity);
+        } else if (!service.empty() || !banner.empty()) {
+          text += fmt::format("<service name=\"{}\"",
+                              xml_escape(service.empty() ? "unknown" : service));
+          if (!banner.empty()) text += fmt::format(" extrainfo=\"{}\"", xml_escape(banner));
+          text += " method=\"table\" conf=\"3\"/>";
+        }
+        text += "</port>\n";
       }
-      text += "</extraports>\n";
+      text += "</ports>\n";
     }
-    for (const auto& port : report.ports) {
-      if (is_folded(folded, port)) continue;
-      text += fmt::format(
-          "<port protocol=\"{}\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" "
-          "reason_ttl=\"0\"/>",
-          proto_name(port.proto), port.port, port_state_name(port.state),
-          probe_reason_name(port.reason));
-      const auto service = registry::service_name(port.port, port.proto);
-      const auto banner = port.proto == Proto::tcp ? report.banner_for(port.port) : "";
-      const auto* identity = report.identity_for(port.port, port.proto);
-      if (identity != nullptr && (!identity->match.name.empty() || identity->tls)) {
-        text += probed_service_xml(*identity);
-      } else if (!service.empty() || !banner.empty()) {
-        text +=
-            fmt::format("<service name=\"{}\"", xml_escape(service.empty() ? "unknown" : service));
-        if (!banner.empty()) text += fmt::format(" extrainfo=\"{}\"", xml_escape(banner));
-        text += " method=\"table\" conf=\"3\"/>";
-      }
-      text += "</port>\n";
-    }
-    text += "</ports>\n";
     if (report.srtt_ms) {
       text += fmt::format("<times srtt=\"{}\" rttvar=\"{}\" to=\"{}\"/>\n", micros(*report.srtt_ms),
                           micros(report.rttvar_ms), micros(report.timeout_ms));
@@ -174,14 +179,16 @@ class XmlScanWriter final : public ScanWriter {
   void end(const ScanSummary& summary) override {
     const auto now = std::chrono::system_clock::now();
     const auto elapsed = summary.elapsed_ms / 1000.0;
+    const auto counts = host_counts(summary, hosts_);
     fmt::print(out_,
                "<runstats><finished time=\"{}\" timestr=\"{}\" summary=\"portkit done at {}; {} "
                "IP address{} ({} host{} up) scanned in {:.2f} seconds\" elapsed=\"{:.2f}\" "
-               "exit=\"{}\"/><hosts up=\"{}\" down=\"0\" total=\"{}\"/>\n</runstats>\n"
+               "exit=\"{}\"/><hosts up=\"{}\" down=\"{}\" total=\"{}\"/>\n</runstats>\n"
                "</nmaprun>\n",
-               unix_seconds(now), ctime_text(now), ctime_text(now), hosts_, hosts_ == 1 ? "" : "es",
-               hosts_, hosts_ == 1 ? "" : "s", elapsed, elapsed,
-               summary.interrupted ? "error" : "success", hosts_, hosts_);
+               unix_seconds(now), ctime_text(now), ctime_text(now), counts.addresses,
+               counts.addresses == 1 ? "" : "es", counts.up, counts.up == 1 ? "" : "s", elapsed,
+               elapsed, summary.interrupted ? "error" : "success", counts.up, counts.down,
+               counts.addresses);
     std::fflush(out_);
   }
 
@@ -189,6 +196,7 @@ class XmlScanWriter final : public ScanWriter {
   std::FILE* out_;
   std::chrono::system_clock::time_point started_;
   std::size_t hosts_ = 0;
+  bool ping_only_ = false;
 };
 
 }  // namespace

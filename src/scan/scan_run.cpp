@@ -234,7 +234,7 @@ ScanSummary run_sharded(HostSource& hosts, const ScanOptions& options, ScanSink&
 
 }  // namespace
 
-Result<ScanSummary> run_scan(HostSource& hosts, const ScanOptions& options, ScanSink& sink) {
+Result<ScanSummary> scan_ports(HostSource& hosts, const ScanOptions& options, ScanSink& sink) {
   if (options.tcp_ports.empty() && options.udp_ports.empty()) {
     return make_error("no ports to scan");
   }

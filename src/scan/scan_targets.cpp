@@ -1,5 +1,6 @@
 #include "portkit/scan/scan_targets.hpp"
 
+#include <algorithm>
 #include <asio/io_context.hpp>
 #include <iostream>
 #include <iterator>
@@ -145,9 +146,23 @@ std::optional<ScanHost> HostSource::next() {
       ++excluded_;
       continue;
     }
-    return ScanHost{resolved_names_[target_index_], address, handed_out_++};
+    const auto position = walked_++;
+    auto reason = HostReason::user_set;
+    if (kept_) {
+      if (kept_index_ >= kept_->size()) return std::nullopt;
+      if ((*kept_)[kept_index_].position != position) continue;
+      reason = (*kept_)[kept_index_++].reason;
+    }
+    return ScanHost{resolved_names_[target_index_], address, handed_out_++, reason};
   }
   return std::nullopt;
+}
+
+void HostSource::keep_only(std::vector<KeptHost> hosts) {
+  std::sort(hosts.begin(), hosts.end(),
+            [](const KeptHost& a, const KeptHost& b) { return a.position < b.position; });
+  kept_ = std::move(hosts);
+  kept_index_ = 0;
 }
 
 }  // namespace portkit

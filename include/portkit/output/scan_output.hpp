@@ -20,6 +20,7 @@ struct ScanInfo {
   std::vector<std::uint16_t> udp_ports;
   std::chrono::system_clock::time_point started;
   bool open_only = false;  // --open: report open ports only
+  bool ping_only = false;  // -sn: hosts up, no ports
 };
 
 class ScanWriter {
@@ -51,5 +52,15 @@ bool is_folded(const std::vector<FoldedState>& folded, const PortOutcome& outcom
 std::string compress_ports(const std::vector<std::uint16_t>& ports);
 // The host as "name (address)" or just the address.
 std::string host_label(const ScanHost& host);
+// What host discovery did, for a summary: "1008 addresses down and skipped (1008 no-response;
+// ICMP by raw socket)"; empty when it did not run.
+std::string discovery_text(const ScanSummary& summary);
+// Addresses asked and hosts up: the discovery's when it ran, else the hosts reported.
+struct HostCounts {
+  std::uint64_t addresses = 0;
+  std::uint64_t up = 0;
+  std::uint64_t down = 0;
+};
+HostCounts host_counts(const ScanSummary& summary, std::uint64_t hosts_reported);
 
 }  // namespace portkit

@@ -12,6 +12,7 @@
 
 #include "portkit/base/result.hpp"
 #include "portkit/probe/probe.hpp"
+#include "portkit/scan/discovery.hpp"
 #include "portkit/scan/scan_targets.hpp"
 
 namespace portkit {
@@ -33,6 +34,8 @@ struct ScanOptions {
   std::chrono::milliseconds udp_retry_spacing{1100};  // per host, under an ICMP rate limit
   std::uint64_t seed = 0;                             // port order key; 0 = random
   const std::atomic<bool>* stop = nullptr;            // set (e.g. by SIGINT) to end early
+  DiscoveryMode discovery = DiscoveryMode::automatic;
+  DiscoveryOptions discovery_options;  // its `stop` is this `stop`
 };
 
 struct PortOutcome {
@@ -98,6 +101,8 @@ struct ScanSummary {
   std::size_t resource_waits = 0;    // times EMFILE/ENFILE/EADDRNOTAVAIL shrank the window
   unsigned workers = 1;              // engine threads that ran (each on a share of the ports)
   std::vector<std::string> notices;  // e.g. "file descriptor limit is low: ..."
+  // Host discovery, when it ran: addresses it asked, found down (skipped) and why, and how.
+  std::optional<DiscoverySummary> discovery;
 };
 
 class ScanSink {
@@ -117,6 +122,9 @@ struct FdBudget {
 };
 FdBudget raise_fd_limit();
 
+// Discovers the hosts first (unless options.discovery is off, or the targets are one address),
+// then scans the ports of those that are up; with DiscoveryMode::only, reports each host up
+// to the sink (a report without ports) and scans nothing.
 Result<ScanSummary> run_scan(HostSource& hosts, const ScanOptions& options, ScanSink& sink);
 
 }  // namespace portkit

@@ -281,22 +281,29 @@ bool can_bind(int type, bool ipv6, int port) {
   return bound;
 }
 
-// A port below the kernel's ephemeral range, which no connect() and no bind to port 0 is ever
-// given: a port closed before the server binds it can then be taken only by another test
-// picking the same number, and each test process walks its own sequence (from its pid) to make
-// that unlikely too. The kernel's choice of an ephemeral port was taken by parallel tests'
-// outgoing connections in between (seen as "address in use" from a server started on it).
+// A port above the kernel's ephemeral range (below it when the range reaches 65535), which no
+// connect() and no bind to port 0 is ever given: a port closed before the server binds it can
+// then be taken only by another test picking the same number, and each test process walks its
+// own sequence (from its pid) to make that unlikely too. The kernel's choice of an ephemeral
+// port was taken by parallel tests' outgoing connections in between (seen as "address in use"
+// from a server started on it). Above the range lies IANA's dynamic range, where nothing is
+// registered, so no test sees a known service's name on it.
 int free_port(int type, bool ipv6) {
   int ephemeral_low = 32768;
+  int ephemeral_high = 60999;
   if (std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range"); range) {
-    range >> ephemeral_low;
+    range >> ephemeral_low >> ephemeral_high;
   }
-  constexpr int kLowest = 10000;
-  const int span = ephemeral_low - kLowest;
+  int lowest = ephemeral_high + 1;
+  int span = 65536 - lowest;
+  if (span < 1000) {
+    lowest = 10000;
+    span = ephemeral_low - lowest;
+  }
   if (span >= 1000) {
     static int next = static_cast<int>(getpid()) * 97;
     for (int tries = 0; tries < span; ++tries) {
-      const int port = kLowest + (next++ % span);
+      const int port = lowest + (next++ % span);
       // Free for both protocols, so a server that binds both (dnsmasq) finds it free too.
       if (can_bind(SOCK_STREAM, ipv6, port) && can_bind(SOCK_DGRAM, ipv6, port)) return port;
     }

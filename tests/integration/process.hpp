@@ -69,7 +69,7 @@ class LoopbackListener {
 };
 
 // A port on 127.0.0.1 (or ::1) that nothing uses right now, for a server the test starts, which
-// binds it itself. It lies below the ephemeral range, so no outgoing connection can take it in
+// binds it itself. It lies outside the ephemeral range, so no outgoing connection can take it in
 // between; a test that listens itself uses LoopbackListener.
 int free_tcp_port(bool ipv6 = false);
 int free_udp_port(bool ipv6 = false);

@@ -51,6 +51,7 @@ struct ScanFlags {
   bool no_ping = false;
   bool ping_only = false;
   std::string ping_ports;
+  bool syn = false;
 };
 
 // Past this many addresses a scan asks first: a mistyped /8 is 16 M hosts.
@@ -129,6 +130,9 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
   }
   if (flags.ping_only && (!flags.ports.empty() || flags.top != 0 || flags.udp)) {
     return fail("scan", "--ping-only (-sn) scans no port: leave out -p, --top and -u");
+  }
+  if (flags.syn && flags.udp) {
+    return fail("scan", "--syn (-sS) probes TCP: scan UDP (-u) in a run of its own");
   }
   auto ports = flags.ping_only ? Result<PortLists>(PortLists{}) : choose_ports(flags);
   if (!ports) return fail("scan", ports.error().message);
@@ -217,6 +221,7 @@ int run_scan_command(const ScanFlags& flags, const GlobalOptions& globals) {
   options.identify_udp = flags.service;
   options.seed = flags.seed;
   options.stop = &interrupted;
+  options.syn = flags.syn;
   options.discovery = flags.no_ping     ? DiscoveryMode::off
                       : flags.ping_only ? DiscoveryMode::only
                                         : DiscoveryMode::automatic;
@@ -300,6 +305,8 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
       ->excludes("-4");
   app->add_flag("-y,--yes", flags->yes,
                 "scan more than 65,536 addresses without asking (needed without a terminal)");
+  app->add_flag("--syn,--sS", flags->syn,
+                "raw SYN probes, no socket per probe (nmap -sS; root or CAP_NET_RAW)");
   app->add_flag("--no-ping,--Pn", flags->no_ping,
                 "no host discovery: scan every address (nmap -Pn)");
   app->add_flag("--ping-only,--sn", flags->ping_only,
@@ -326,7 +333,10 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
       "hosts up are scanned. -Pn scans every address; -sn lists the hosts up.\n"
       "  portkit scan 10.0.0.0/22 --top 100         discover, then scan the hosts up\n"
       "  portkit scan 10.0.0.0/20 -sn --oX up.xml   which hosts are up (nmap -sn)\n"
-      "nmap's -oX/-oG/-iL/-sV/-Pn/-sn/-PS spellings work too. Exit 0 when an open port (with\n"
+      "--syn (-sS, root) sends raw SYNs from one source port instead of connecting: no\n"
+      "descriptor per probe; the kernel resets each SYN-ACK, as for nmap -sS; closed ports say\n"
+      "reset.\n"
+      "nmap's -oX/-oG/-iL/-sV/-sS/-Pn/-sn/-PS spellings work too. Exit 0 when an open port (with\n"
       "-sn: a host up) was found, 1 when none, 2 on bad input, 130 on Ctrl-C.");
   return {app, [flags, &globals] { return run_scan_command(*flags, globals); }};
 }

@@ -60,7 +60,7 @@ Result<bool> prepare_arguments(std::vector<std::string>& args, GlobalOptions& gl
   if (*command == "scan") {
     for (auto arg = command; arg != separator; ++arg) {
       if (*arg == "-oX" || *arg == "-oG" || *arg == "-iL" || *arg == "-sV" || *arg == "-Pn" ||
-          *arg == "-sn" || *arg == "-PS") {
+          *arg == "-sn" || *arg == "-PS" || *arg == "-sS") {
         *arg = "-" + *arg;
       } else if (arg->rfind("-PS", 0) == 0) {
         *arg = "--PS=" + arg->substr(3);  // nmap's -PS22,80: the list is attached

@@ -25,6 +25,7 @@
 #include "registry/curated_format.hpp"
 #include "registry/services_format.hpp"
 #include "scan/icmp_packets.hpp"
+#include "scan/tcp_packets.hpp"
 #include "service/protocol.hpp"
 
 namespace {
@@ -252,6 +253,10 @@ void fuzz_icmp(std::string_view text) {
       if (!reading) continue;
       require(reading->about.is_v6 == is_v6);
       if (reading->verdict == portkit::IcmpVerdict::echo_reply) require(reading->about == from);
+    }
+    // The SYN scan's reader of TCP segments, on the same bytes.
+    if (const auto answer = portkit::read_tcp_segment(is_v6, bytes, from)) {
+      require(answer->from.is_v6 == is_v6);
     }
   }
 }

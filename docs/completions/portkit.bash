@@ -17,7 +17,7 @@ _portkit() {
     check) COMPREPLY=($(compgen -W "--timeout --retries --udp -4 -6 --banner --service --tls --service-timeout --all-addresses --json --help" -- "$cur")) ;;
     wait) COMPREPLY=($(compgen -W "--timeout --interval --attempt-timeout --http --closed --quiet -4 -6 --json --help" -- "$cur")) ;;
     forward) COMPREPLY=($(compgen -W "-c --config --balance --allow --deny --max-conns --idle-timeout --connect-timeout --proxy-protocol --drain --no-splice --pipe-kib -w --workers -v --verbose --json --help" -- "$cur")) ;;
-    scan) COMPREPLY=($(compgen -W "-p --ports --top -u --udp -iL --exclude --rate --timeout --min-timeout --max-retries --max-inflight --sequential --banner --service -sV --service-timeout --open --json -oX -oG -4 -6 --seed --no-ping -Pn --ping-only -sn --ping-ports -PS --yes --help" -- "$cur")) ;;
+    scan) COMPREPLY=($(compgen -W "-p --ports --top -u --udp -iL --exclude --rate --timeout --min-timeout --max-retries --max-inflight --sequential --banner --service -sV --service-timeout --open --json -oX -oG -4 -6 --seed --syn -sS --no-ping -Pn --ping-only -sn --ping-ports -PS --yes --help" -- "$cur")) ;;
     free) COMPREPLY=($(compgen -W "--range -c --count --proto --near --address --lowest --include-known --hold --json --help" -- "$cur")) ;;
     audit) COMPREPLY=($(compgen -W "--compose --k8s --host --ignore --map --config --fail-on --rules --procfs --probe-tls --cert-warn-days --json --help" -- "$cur")) ;;
     exporter) COMPREPLY=($(compgen -W "--listen --min-interval --probe --probe-timeout --probe-service --probe-tls --max-listening-series --max-destinations --map --ignore --procfs --once --json --help" -- "$cur")) ;;

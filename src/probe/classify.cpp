@@ -38,6 +38,8 @@ std::string_view probe_reason_name(ProbeReason reason) {
       return "udp-response";
     case ProbeReason::local_error:
       return "local-error";
+    case ProbeReason::reset:
+      return "reset";
   }
   return "unknown";
 }

@@ -11,26 +11,12 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "scan/socket_address.hpp"
+
 namespace portkit {
 namespace {
 
 constexpr int kEventsPerWait = 256;
-
-socklen_t to_sockaddr(const IpAddress& address, std::uint16_t port, sockaddr_storage& storage) {
-  std::memset(&storage, 0, sizeof storage);
-  if (address.is_v6) {
-    auto& v6 = reinterpret_cast<sockaddr_in6&>(storage);
-    v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(port);
-    std::memcpy(&v6.sin6_addr, address.bytes.data(), 16);
-    return sizeof v6;
-  }
-  auto& v4 = reinterpret_cast<sockaddr_in&>(storage);
-  v4.sin_family = AF_INET;
-  v4.sin_port = htons(port);
-  std::memcpy(&v4.sin_addr, address.bytes.data(), 4);
-  return sizeof v4;
-}
 
 bool is_loopback(const IpAddress& address) {
   static constexpr std::array<std::uint8_t, 16> kLoopback6{0, 0, 0, 0, 0, 0, 0, 0,
@@ -57,7 +43,7 @@ ConnectPool::~ConnectPool() {
 
 int ConnectPool::connect(const IpAddress& address, std::uint16_t port, std::uint64_t key, int& fd) {
   sockaddr_storage storage;
-  const auto length = to_sockaddr(address, port, storage);
+  const auto length = sockaddr_of(address, port, storage);
   if (fd < 0) {
     fd = ::socket(storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return errno;

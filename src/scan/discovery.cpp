@@ -19,6 +19,7 @@
 #include <unordered_map>
 
 #include "scan/icmp_packets.hpp"
+#include "scan/socket_address.hpp"
 #include "sys/fd_limit.hpp"
 
 namespace portkit {
@@ -30,39 +31,6 @@ using Millis = std::chrono::duration<double, std::milli>;
 constexpr std::uint64_t kIcmpKey4 = ~std::uint64_t{0};
 constexpr std::uint64_t kIcmpKey6 = ~std::uint64_t{0} - 1;
 constexpr std::size_t kMaxWindow = 16384;  // addresses asked side by side
-
-socklen_t socket_address(const IpAddress& address, std::uint16_t port, sockaddr_storage& storage) {
-  std::memset(&storage, 0, sizeof storage);
-  if (address.is_v6) {
-    auto& v6 = reinterpret_cast<sockaddr_in6&>(storage);
-    v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(port);
-    std::memcpy(&v6.sin6_addr, address.bytes.data(), 16);
-    return sizeof v6;
-  }
-  auto& v4 = reinterpret_cast<sockaddr_in&>(storage);
-  v4.sin_family = AF_INET;
-  v4.sin_port = htons(port);
-  std::memcpy(&v4.sin_addr, address.bytes.data(), 4);
-  return sizeof v4;
-}
-
-IpAddress address_of(const sockaddr_storage& storage) {
-  IpAddress address;
-  if (storage.ss_family == AF_INET6) {
-    address.is_v6 = true;
-    std::memcpy(address.bytes.data(), &reinterpret_cast<const sockaddr_in6&>(storage).sin6_addr,
-                16);
-  } else {
-    std::memcpy(address.bytes.data(), &reinterpret_cast<const sockaddr_in&>(storage).sin_addr, 4);
-  }
-  return address;
-}
-
-std::string address_key(const IpAddress& address) {
-  std::string key(reinterpret_cast<const char*>(address.bytes.data()), address.is_v6 ? 16 : 4);
-  return key;
-}
 
 // One ICMP socket of a family: raw (root, CAP_NET_RAW) or a ping socket.
 struct IcmpSocket {
@@ -238,7 +206,7 @@ class Discovery {
     const auto packet = icmp_echo_request(slot.host.address.is_v6, identifier_,
                                           static_cast<std::uint16_t>(slot.host.sequence));
     sockaddr_storage storage;
-    const auto length = socket_address(slot.host.address, 0, storage);
+    const auto length = sockaddr_of(slot.host.address, 0, storage);
     if (::sendto(socket.fd, packet.data(), packet.size(), 0,
                  reinterpret_cast<const sockaddr*>(&storage), length) >= 0) {
       ++summary_.probes_sent;
@@ -252,7 +220,7 @@ class Discovery {
         ::socket(address.is_v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return;  // out of descriptors: the other probes still ask
     sockaddr_storage storage;
-    const auto length = socket_address(address, options_.tcp_ports[port_index], storage);
+    const auto length = sockaddr_of(address, options_.tcp_ports[port_index], storage);
     ++summary_.probes_sent;
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&storage), length) == 0) {
       slot.fds[port_index] = fd;

@@ -11,16 +11,26 @@ constexpr std::uint8_t kUnreachable6 = 1, kEchoRequest6 = 128, kEchoReply6 = 129
 constexpr std::size_t kIcmpHeader = 8;
 constexpr std::size_t kIp6Header = 40;
 
-std::uint16_t read16(std::span<const std::uint8_t> bytes, std::size_t at) {
-  return static_cast<std::uint16_t>((bytes[at] << 8) | bytes[at + 1]);
-}
-
 IpAddress address_at(std::span<const std::uint8_t> bytes, std::size_t at, bool is_v6) {
   IpAddress address;
   address.is_v6 = is_v6;
   std::copy_n(bytes.begin() + static_cast<std::ptrdiff_t>(at), is_v6 ? 16 : 4,
               address.bytes.begin());
   return address;
+}
+
+// The protocol and ports of the transport header behind a quoted IP header, when there.
+void read_quoted_transport(std::span<const std::uint8_t> quoted, bool is_v6, IcmpReading& reading) {
+  std::size_t header = kIp6Header;
+  if (is_v6) {
+    reading.quoted_protocol = quoted[6];  // next header (no extension headers in our probes)
+  } else {
+    header = static_cast<std::size_t>(quoted[0] & 0x0f) * 4;
+    reading.quoted_protocol = quoted[9];
+  }
+  if (header < 20 || quoted.size() < header + 4) return;
+  reading.quoted_source_port = read_be16(quoted, header);
+  reading.quoted_destination_port = read_be16(quoted, header + 2);
 }
 
 // The destination of the IP packet an error quotes, when enough of it is there.
@@ -71,9 +81,13 @@ std::optional<IcmpVerdict> unreachable_verdict(bool is_v6, std::uint8_t code, bo
 
 }  // namespace
 
+std::uint16_t read_be16(std::span<const std::uint8_t> bytes, std::size_t at) {
+  return static_cast<std::uint16_t>((bytes[at] << 8) | bytes[at + 1]);
+}
+
 std::uint16_t internet_checksum(std::span<const std::uint8_t> bytes) {
   std::uint32_t sum = 0;
-  for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) sum += read16(bytes, i);
+  for (std::size_t i = 0; i + 1 < bytes.size(); i += 2) sum += read_be16(bytes, i);
   if (bytes.size() % 2 != 0) sum += static_cast<std::uint32_t>(bytes.back()) << 8;
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<std::uint16_t>(~sum);
@@ -111,15 +125,18 @@ std::optional<IcmpReading> read_icmp_packet(bool is_v6, bool with_ip_header,
   const auto type = packet[0];
   const auto code = packet[1];
   if (type == (is_v6 ? kEchoReply6 : kEchoReply4)) {
-    if (check_identifier && read16(packet, 4) != identifier) return std::nullopt;
+    if (check_identifier && read_be16(packet, 4) != identifier) return std::nullopt;
     return IcmpReading{from, IcmpVerdict::echo_reply};
   }
   if (type != (is_v6 ? kUnreachable6 : kUnreachable4)) return std::nullopt;
-  const auto about = quoted_destination(packet.subspan(kIcmpHeader), is_v6);
+  const auto quoted = packet.subspan(kIcmpHeader);
+  const auto about = quoted_destination(quoted, is_v6);
   if (!about) return std::nullopt;
   const auto verdict = unreachable_verdict(is_v6, code, from == *about);
   if (!verdict) return std::nullopt;
-  return IcmpReading{*about, *verdict};
+  IcmpReading reading{*about, *verdict, type, code};
+  read_quoted_transport(quoted, is_v6, reading);
+  return reading;
 }
 
 }  // namespace portkit

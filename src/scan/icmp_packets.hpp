@@ -15,6 +15,9 @@ namespace portkit {
 // left zero: the kernel computes it over the pseudo-header of a raw ICMPv6 socket).
 std::string icmp_echo_request(bool is_v6, std::uint16_t identifier, std::uint16_t sequence);
 
+// The big-endian 16-bit value at `at` (the caller checked the size).
+std::uint16_t read_be16(std::span<const std::uint8_t> bytes, std::size_t at);
+
 // The Internet checksum (RFC 1071) of `bytes`.
 std::uint16_t internet_checksum(std::span<const std::uint8_t> bytes);
 
@@ -30,6 +33,13 @@ enum class IcmpVerdict : std::uint8_t {
 struct IcmpReading {
   IpAddress about;  // the address probed: the echo's source, or the packet quoted in an error
   IcmpVerdict verdict = IcmpVerdict::echo_reply;
+  // An error's type and code, and the transport header it quotes (TCP or UDP ports), when the
+  // quote holds one: what the SYN scan matches its probes with.
+  std::uint8_t type = 0;
+  std::uint8_t code = 0;
+  std::uint8_t quoted_protocol = 0;
+  std::uint16_t quoted_source_port = 0;
+  std::uint16_t quoted_destination_port = 0;
 };
 
 // Reads one received packet. `with_ip_header`: a raw IPv4 socket hands over the IP header

@@ -18,6 +18,9 @@ class HostFeed {
 // The port scan of every host of `hosts`, with no discovery (run_scan, scan_sweep.cpp, adds it).
 Result<ScanSummary> scan_ports(HostSource& hosts, const ScanOptions& options, ScanSink& sink);
 
+// The same with raw SYNs (ScanOptions::syn): no socket per probe; needs CAP_NET_RAW.
+Result<ScanSummary> syn_scan(HostSource& hosts, const ScanOptions& options, ScanSink& sink);
+
 ScanSummary run_engine(HostFeed& hosts, const ScanOptions& options, ScanSink& sink,
                        std::size_t window);
 

@@ -7,10 +7,18 @@
 
 namespace portkit {
 
+namespace {
+
+Result<ScanSummary> scan_with(HostSource& hosts, const ScanOptions& options, ScanSink& sink) {
+  return options.syn ? syn_scan(hosts, options, sink) : scan_ports(hosts, options, sink);
+}
+
+}  // namespace
+
 Result<ScanSummary> run_scan(HostSource& hosts, const ScanOptions& options, ScanSink& sink) {
   const bool discover = options.discovery == DiscoveryMode::only ||
                         (options.discovery == DiscoveryMode::automatic && hosts.total() > 1);
-  if (!discover) return scan_ports(hosts, options, sink);
+  if (!discover) return scan_with(hosts, options, sink);
 
   auto discovery_options = options.discovery_options;
   discovery_options.stop = options.stop;
@@ -41,7 +49,7 @@ Result<ScanSummary> run_scan(HostSource& hosts, const ScanOptions& options, Scan
     summary.interrupted = discovered->interrupted;
   } else {
     hosts.keep_only(std::move(up));
-    auto scanned = scan_ports(hosts, options, sink);
+    auto scanned = scan_with(hosts, options, sink);
     if (!scanned) return scanned.error();
     summary = std::move(*scanned);
     summary.probes_sent += discovered->probes_sent;

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "process.hpp"
+#include "scan_support.hpp"
 
 namespace portkit {
 namespace {
@@ -177,6 +178,56 @@ TEST(NetnsSweep, Icmpv6EchoFindsTheIpv6HostAndItsMissingNeighbourIsDown) {
   EXPECT_EQ(ours.up, std::set<std::string>{host.address6}) << ours.process.out;
   EXPECT_EQ(ours.reasons.at(host.address6), "echo-reply");
   EXPECT_EQ(ours.summary["discovery"]["down"], 1);
+}
+
+}  // namespace
+}  // namespace portkit
+
+namespace portkit {
+namespace {
+
+using namespace testing_support;
+
+// The mixed host: open, closed, dropped, rejected with a reset, and ICMP-prohibited ports, over
+// a 20 ms path; every port's state and reason equal nmap -sS's.
+TEST(NetnsSynScan, StatesAndReasonsEqualNmapSynScanOverIpv4AndIpv6) {
+  ASSERT_EQ(geteuid(), 0u);
+  NamespaceHost host({"--delay", "20ms", "--tcp-open", "22,80,443", "--tcp-drop", "81,3000-3099",
+                      "--tcp-reject", "25", "--tcp-prohibit", "26,27"});
+  const std::string ports = "1-3200";
+  for (const auto& address : {host.address4, host.address6}) {
+    const bool v6 = address.find(':') != std::string::npos;
+    const auto ours = portkit_scan({"--syn", address, "-p", ports});
+    ASSERT_EQ(ours.process.exit_code, 0) << ours.process.err;
+    PortStates nmap_reasons;
+    std::vector<std::string> args{"-sS", "-T4", "-p", ports, address};
+    if (v6) args.insert(args.begin(), "-6");
+    const auto theirs = nmap_scan(args, &nmap_reasons);
+    ASSERT_EQ(theirs.size(), 3200U) << "nmap gave no verdicts";
+    EXPECT_EQ(ours.states, theirs) << address << "\n" << differences(ours.states, theirs);
+    EXPECT_EQ(ours.reasons, nmap_reasons) << address << "\n"
+                                          << differences(ours.reasons, nmap_reasons);
+    EXPECT_EQ(ours.states.at("443/tcp"), "open");
+    EXPECT_EQ(ours.reasons.at("25/tcp"), "reset");
+    EXPECT_EQ(ours.reasons.at("26/tcp"), "admin-prohibited");
+    EXPECT_EQ(ours.reasons.at("3000/tcp"), "no-response");
+    // No socket per probe: a scan of 3,200 ports sent about that many SYNs, plus retries of
+    // the 102 dropped ones.
+    EXPECT_LT(ours.summary["probes"].get<int>(), 3200 + 102 * 3 + 50);
+  }
+}
+
+TEST(NetnsSynScan, WithoutRawSocketsItSaysWhyAndExitsThree) {
+  ASSERT_EQ(geteuid(), 0u);
+  const auto refused = run_process({"setpriv", "--reuid=nobody", "--regid=nogroup",
+                                    "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                                    PORTKIT_BINARY, "scan", "--syn", "127.0.0.1", "-p", "22"});
+  EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("--syn needs raw sockets (root, or CAP_NET_RAW)"), std::string::npos)
+      << refused.err;
+  const auto with_udp = run_portkit({"scan", "-sS", "-u", "127.0.0.1", "-p", "53"});
+  EXPECT_EQ(with_udp.exit_code, 2);
+  EXPECT_NE(with_udp.err.find("--syn (-sS) probes TCP"), std::string::npos) << with_udp.err;
 }
 
 }  // namespace

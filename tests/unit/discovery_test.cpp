@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "scan/icmp_packets.hpp"
+#include "scan/tcp_packets.hpp"
 
 namespace portkit {
 namespace {
@@ -169,6 +170,94 @@ TEST(HostDiscovery, KeepOnlyWalksTheHostsFoundUpInOrderWithTheirReasons) {
   EXPECT_EQ(second->address.to_string(), "192.0.2.6");
   EXPECT_EQ(second->status_reason, HostReason::syn_ack);
   EXPECT_FALSE(source->next());
+}
+
+}  // namespace
+}  // namespace portkit
+
+namespace portkit {
+namespace {
+
+TEST(TcpPackets, SynHasItsPortsSequenceFlagsAndAChecksumOverThePseudoHeader) {
+  const auto source = *parse_ip_address("198.18.1.1");
+  const auto destination = *parse_ip_address("198.18.1.2");
+  const auto syn = tcp_syn(source, destination, 61234, 443, 0x01020304);
+  ASSERT_EQ(syn.size(), 20u);
+  const std::vector<std::uint8_t> bytes(syn.begin(), syn.end());
+  EXPECT_EQ(read_be16(bytes, 0), 61234);
+  EXPECT_EQ(read_be16(bytes, 2), 443);
+  EXPECT_EQ(bytes[4], 1);
+  EXPECT_EQ(bytes[7], 4);
+  EXPECT_EQ(bytes[12], 0x50);  // 5 words, no options
+  EXPECT_EQ(bytes[13], 0x02);  // SYN alone
+  // Summed with its pseudo-header, a segment with a correct checksum gives zero.
+  std::vector<std::uint8_t> summed{198, 18, 1, 1, 198, 18, 1, 2, 0, 6, 0, 20};
+  summed.insert(summed.end(), bytes.begin(), bytes.end());
+  EXPECT_EQ(internet_checksum(summed), 0);
+  const auto v6 = tcp_syn(*parse_ip_address("::1"), *parse_ip_address("::1"), 1, 2, 3);
+  EXPECT_EQ(v6[16], 0);  // the kernel's to fill (IPV6_CHECKSUM)
+  EXPECT_EQ(v6[17], 0);
+}
+
+TEST(TcpPackets, ReadsSynAckAndResetBehindAnIpv4HeaderOrAtTheStart) {
+  const auto host = *parse_ip_address("198.18.1.2");
+  std::vector<std::uint8_t> segment(20, 0);
+  segment[0] = 0x01;  // from port 443
+  segment[1] = 0xbb;
+  segment[2] = 0xef;  // to port 61234
+  segment[3] = 0x32;
+  segment[11] = 5;     // acknowledges 5
+  segment[13] = 0x12;  // SYN+ACK
+  std::vector<std::uint8_t> packet(20, 0);
+  packet[0] = 0x45;
+  packet[9] = 6;
+  std::copy_n(host.bytes.begin(), 4, packet.begin() + 12);
+  packet.insert(packet.end(), segment.begin(), segment.end());
+  auto answer = read_tcp_segment(false, packet, IpAddress{});
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->from, host);
+  EXPECT_EQ(answer->from_port, 443);
+  EXPECT_EQ(answer->to_port, 61234);
+  EXPECT_TRUE(answer->syn && answer->ack && !answer->rst);
+  EXPECT_EQ(answer->acknowledged, 5u);
+  segment[13] = 0x14;  // RST+ACK, over IPv6 (no IP header)
+  const auto v6 = *parse_ip_address("2001:2:0:1::2");
+  answer = read_tcp_segment(true, segment, v6);
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->from, v6);
+  EXPECT_TRUE(answer->rst && !answer->syn);
+  packet[9] = 17;  // UDP is not ours
+  EXPECT_FALSE(read_tcp_segment(false, packet, IpAddress{}));
+  EXPECT_FALSE(read_tcp_segment(true, std::vector<std::uint8_t>(19, 0), v6));
+}
+
+TEST(TcpPackets, TheKernelFilterComparesTheDestinationPort) {
+  const auto v4 = tcp_port_filter(false, 61234);
+  ASSERT_EQ(v4.size(), 5u);
+  EXPECT_EQ(v4[0].code, BPF_LDX | BPF_B | BPF_MSH);  // IPv4: skip a header of any length
+  EXPECT_EQ(v4[2].k, 61234u);
+  const auto v6 = tcp_port_filter(true, 61234);
+  ASSERT_EQ(v6.size(), 4u);
+  EXPECT_EQ(v6[0].k, 2u);  // the port at offset 2 of the TCP header
+  EXPECT_EQ(v6[1].k, 61234u);
+}
+
+TEST(IcmpPackets, AnErrorQuotingTcpCarriesItsPorts) {
+  const auto probed = *parse_ip_address("198.19.2.9");
+  std::vector<std::uint8_t> packet{3, 13, 0, 0, 0, 0, 0, 0};
+  std::vector<std::uint8_t> quoted(20, 0);
+  quoted[0] = 0x45;
+  quoted[9] = 6;
+  std::copy_n(probed.bytes.begin(), 4, quoted.begin() + 16);
+  quoted.insert(quoted.end(), {0xef, 0x32, 0x00, 0x1a, 0, 0, 0, 0});  // 61234 -> 26
+  packet.insert(packet.end(), quoted.begin(), quoted.end());
+  const auto reading = read_icmp_packet(false, false, packet, probed, 0, false);
+  ASSERT_TRUE(reading);
+  EXPECT_EQ(reading->quoted_protocol, 6);
+  EXPECT_EQ(reading->quoted_source_port, 61234);
+  EXPECT_EQ(reading->quoted_destination_port, 26);
+  EXPECT_EQ(reading->type, 3);
+  EXPECT_EQ(reading->code, 13);
 }
 
 }  // namespace

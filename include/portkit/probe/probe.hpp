@@ -25,6 +25,7 @@ enum class ProbeReason : std::uint8_t {
   port_unreach,      // ICMP port unreachable to a UDP probe
   udp_response,      // a datagram came back
   local_error,       // this host could not even send (no route, no fd)
+  reset,             // a SYN scan's RST (nmap -sS's word; a connect scan says conn-refused)
 };
 std::string_view probe_reason_name(ProbeReason reason);  // "syn-ack", "conn-refused", ...
 

@@ -34,6 +34,8 @@ struct ScanOptions {
   std::chrono::milliseconds udp_retry_spacing{1100};  // per host, under an ICMP rate limit
   std::uint64_t seed = 0;                             // port order key; 0 = random
   const std::atomic<bool>* stop = nullptr;            // set (e.g. by SIGINT) to end early
+  // Raw SYN probes (nmap -sS) instead of connects: TCP only, needs CAP_NET_RAW.
+  bool syn = false;
   DiscoveryMode discovery = DiscoveryMode::automatic;
   DiscoveryOptions discovery_options;  // its `stop` is this `stop`
 };

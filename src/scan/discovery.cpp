@@ -3,7 +3,6 @@
 // are read in icmp_packets.cpp.
 #include "portkit/scan/discovery.hpp"
 
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -18,7 +17,7 @@
 #include <random>
 #include <unordered_map>
 
-#include "scan/icmp_packets.hpp"
+#include "scan/raw_sockets.hpp"
 #include "scan/socket_address.hpp"
 #include "sys/fd_limit.hpp"
 
@@ -31,47 +30,6 @@ using Millis = std::chrono::duration<double, std::milli>;
 constexpr std::uint64_t kIcmpKey4 = ~std::uint64_t{0};
 constexpr std::uint64_t kIcmpKey6 = ~std::uint64_t{0} - 1;
 constexpr std::size_t kMaxWindow = 16384;  // addresses asked side by side
-
-// One ICMP socket of a family: raw (root, CAP_NET_RAW) or a ping socket.
-struct IcmpSocket {
-  int fd = -1;
-  bool raw = false;
-  std::string method;
-
-  void open(bool is_v6) {
-    const int family = is_v6 ? AF_INET6 : AF_INET;
-    const int protocol = is_v6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP};
-    fd = ::socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-    if (fd >= 0) {
-      raw = true;
-      method = "raw socket";
-      if (is_v6) {
-        // Only what discovery reads: the kernel drops the rest (neighbour discovery, ...).
-        icmp6_filter filter;
-        ICMP6_FILTER_SETBLOCKALL(&filter);
-        ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &filter);
-        ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &filter);
-        ::setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &filter, sizeof filter);
-      }
-    } else {
-      fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-      if (fd >= 0) {
-        method = "ping socket";
-      } else {
-        method = std::string("none (") + std::strerror(errno) +
-                 ": neither CAP_NET_RAW nor net.ipv4.ping_group_range allows ICMP)";
-        return;
-      }
-    }
-    // Thousands of hosts may answer within a millisecond.
-    const int buffer = 4 << 20;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-  }
-
-  ~IcmpSocket() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 struct Pending {
   ScanHost host;
@@ -136,7 +94,8 @@ class Discovery {
     }
     summary_.elapsed_ms = Millis(Clock::now() - started).count();
     for (const auto& [reason, count] : down_counts_) summary_.down.emplace_back(reason, count);
-    summary_.icmp_method = icmp4_.fd >= 0 || icmp6_.fd < 0 ? icmp4_.method : icmp6_.method;
+    summary_.icmp_method =
+        icmp4_.socket.fd() >= 0 || icmp6_.socket.fd() < 0 ? icmp4_.method : icmp6_.method;
     if (!options_.icmp) summary_.icmp_method = "not asked";
     if (summary_.probes_sent == 0 && summary_.addresses > 0 && !summary_.interrupted) {
       return make_error("host discovery could send no probe: " + summary_.icmp_method +
@@ -146,17 +105,17 @@ class Discovery {
   }
 
  private:
-  IcmpSocket& icmp_for(bool is_v6) {
+  IcmpChannel& icmp_for(bool is_v6) {
     auto& socket = is_v6 ? icmp6_ : icmp4_;
     bool& opened = is_v6 ? opened6_ : opened4_;
     if (!opened && options_.icmp) {
       opened = true;
-      socket.open(is_v6);
-      if (socket.fd >= 0) {
+      socket = open_icmp(is_v6, false, false);
+      if (socket.socket.fd() >= 0) {
         epoll_event event{};
         event.events = EPOLLIN;
         event.data.u64 = is_v6 ? kIcmpKey6 : kIcmpKey4;
-        ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, socket.fd, &event);
+        ::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, socket.socket.fd(), &event);
       }
     }
     return socket;
@@ -202,12 +161,12 @@ class Discovery {
 
   void send_echo(Pending& slot) {
     const auto& socket = icmp_for(slot.host.address.is_v6);
-    if (socket.fd < 0) return;
+    if (socket.socket.fd() < 0) return;
     const auto packet = icmp_echo_request(slot.host.address.is_v6, identifier_,
                                           static_cast<std::uint16_t>(slot.host.sequence));
     sockaddr_storage storage;
     const auto length = sockaddr_of(slot.host.address, 0, storage);
-    if (::sendto(socket.fd, packet.data(), packet.size(), 0,
+    if (::sendto(socket.socket.fd(), packet.data(), packet.size(), 0,
                  reinterpret_cast<const sockaddr*>(&storage), length) >= 0) {
       ++summary_.probes_sent;
     }
@@ -288,41 +247,26 @@ class Discovery {
     connect_failed(index, error);
   }
 
-  void read_icmp(IcmpSocket& socket, bool is_v6) {
-    std::array<std::uint8_t, 1500> buffer;
-    for (int round = 0; round < 1024; ++round) {
-      sockaddr_storage from{};
-      socklen_t length = sizeof from;
-      const auto got = ::recvfrom(socket.fd, buffer.data(), buffer.size(), 0,
-                                  reinterpret_cast<sockaddr*>(&from), &length);
-      if (got < 0) return;  // EAGAIN: all read
-      const auto reading = read_icmp_packet(is_v6, socket.raw && !is_v6,
-                                            {buffer.data(), static_cast<std::size_t>(got)},
-                                            address_of(from), identifier_, socket.raw);
-      if (!reading) continue;
-      const auto found = by_address_.find(address_key(reading->about));
-      if (found == by_address_.end()) continue;
-      switch (reading->verdict) {
+  void read_icmp(const IcmpChannel& channel, bool is_v6) {
+    drain_icmp(channel, is_v6, identifier_, [&](const IcmpReading& reading) {
+      const auto found = by_address_.find(address_key(reading.about));
+      if (found == by_address_.end()) return;
+      const auto slot = found->second;
+      switch (reading.verdict) {
         case IcmpVerdict::echo_reply:
-          decide(found->second, true, HostReason::echo_reply);
-          break;
+          return decide(slot, true, HostReason::echo_reply);
         case IcmpVerdict::host_answered:
-          decide(found->second, true, HostReason::port_unreach);
-          break;
+          return decide(slot, true, HostReason::port_unreach);
         case IcmpVerdict::host_refused:
-          decide(found->second, true, HostReason::admin_prohibited);
-          break;
+          return decide(slot, true, HostReason::admin_prohibited);
         case IcmpVerdict::host_unreachable:
-          decide(found->second, false, HostReason::host_unreach);
-          break;
+          return decide(slot, false, HostReason::host_unreach);
         case IcmpVerdict::net_unreachable:
-          decide(found->second, false, HostReason::net_unreach);
-          break;
+          return decide(slot, false, HostReason::net_unreach);
         case IcmpVerdict::admin_prohibited:
-          decide(found->second, false, HostReason::admin_prohibited);
-          break;
+          return decide(slot, false, HostReason::admin_prohibited);
       }
-    }
+    });
   }
 
   [[nodiscard]] std::chrono::milliseconds current_timeout() const {
@@ -407,7 +351,7 @@ class Discovery {
   const DiscoveryOptions& options_;
   const std::function<void(const HostStatus&)>& on_host_;
   int epoll_fd_ = -1;
-  IcmpSocket icmp4_, icmp6_;
+  IcmpChannel icmp4_, icmp6_;
   bool opened4_ = false, opened6_ = false;
   std::uint16_t identifier_ = 0;
   std::vector<Pending> slots_;

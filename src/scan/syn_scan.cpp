@@ -4,7 +4,6 @@
 // knowing no socket there, resets it, as it does for nmap), a RST closed, an ICMP error or
 // silence after the retries filtered. Hosts are scanned side by side, each with the timeout
 // of its own round trips; probes in flight are bounded, not descriptors.
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -20,10 +19,10 @@
 #include <random>
 #include <unordered_map>
 
-#include "scan/icmp_packets.hpp"
+#include "scan/raw_sockets.hpp"
 #include "scan/scan_engine.hpp"
 #include "scan/socket_address.hpp"
-#include "scan/tcp_packets.hpp"
+#include "scan/syn_host.hpp"
 
 namespace portkit {
 namespace {
@@ -36,22 +35,6 @@ constexpr int kSynRetries = 2;
 constexpr double kInitialWindow =
     64;  // nmap -T4 retransmits an unanswered SYN at most about as often
 
-// Our address on the route to `destination` (what the kernel puts in the IP header, and so what
-// the TCP checksum must cover): a UDP socket connected there knows it, and sends nothing.
-std::optional<IpAddress> route_source(const IpAddress& destination) {
-  const int fd = ::socket(destination.is_v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  sockaddr_storage storage;
-  auto length = sockaddr_of(destination, 9, storage);
-  std::optional<IpAddress> source;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&storage), length) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) == 0) {
-    source = address_of(storage);
-  }
-  ::close(fd);
-  return source;
-}
-
 std::uint64_t mix(std::uint64_t value) {  // splitmix64's finaliser
   value ^= value >> 30;
   value *= 0xbf58476d1ce4e5b9ULL;
@@ -59,31 +42,6 @@ std::uint64_t mix(std::uint64_t value) {  // splitmix64's finaliser
   value *= 0x94d049bb133111ebULL;
   return value ^ (value >> 31);
 }
-
-struct RawSocket {
-  int fd = -1;
-  ~RawSocket() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-struct HostState {
-  ScanHost host;
-  IpAddress source;
-  std::vector<std::uint32_t> order;  // send order: indices into ports
-  std::size_t next = 0;
-  std::vector<PortOutcome> outcomes;  // one per port of the scan, in port order
-  std::vector<bool> decided;
-  std::vector<std::uint32_t> sent_us;  // per port: its last send, in µs since the scan began
-  std::size_t remaining = 0;
-  bool routable = false;
-  std::optional<double> srtt_ms;
-  std::optional<double> min_rtt_ms;
-  double rttvar_ms = 0;
-  std::chrono::system_clock::time_point started;
-  unsigned generation = 0;
-  bool active = false;
-};
 
 struct Sent {
   Clock::time_point at;
@@ -162,39 +120,15 @@ class SynScan {
 
  private:
   Result<bool> open_family(bool is_v6) {
-    auto& socket = is_v6 ? tcp6_ : tcp4_;
-    if (socket.fd >= 0) return true;
-    socket.fd =
-        ::socket(is_v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
-    if (socket.fd < 0) {
-      return make_error(std::string("--syn needs raw sockets (root, or CAP_NET_RAW): ") +
-                        std::strerror(errno));
-    }
-    if (is_v6) {
-      const int offset = 16;  // the kernel fills the TCP checksum at this offset
-      ::setsockopt(socket.fd, IPPROTO_IPV6, IPV6_CHECKSUM, &offset, sizeof offset);
-    }
-    auto filter = tcp_port_filter(is_v6, source_port_);
-    const sock_fprog program{static_cast<unsigned short>(filter.size()), filter.data()};
-    if (::setsockopt(socket.fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) != 0) {
-      return make_error(std::string("cannot filter the raw TCP socket: ") + std::strerror(errno));
-    }
-    const int buffer = 8 << 20;
-    ::setsockopt(socket.fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-    add_to_epoll(socket.fd, is_v6 ? 1 : 0);
+    auto& tcp = is_v6 ? tcp6_ : tcp4_;
+    if (tcp.fd() >= 0) return true;
+    auto opened = open_syn_socket(is_v6, source_port_);
+    if (!opened) return opened.error();
+    tcp = std::move(*opened);
+    add_to_epoll(tcp.fd(), is_v6 ? 1 : 0);
     auto& icmp = is_v6 ? icmp6_ : icmp4_;
-    icmp.fd = ::socket(is_v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                       is_v6 ? int{IPPROTO_ICMPV6} : int{IPPROTO_ICMP});
-    if (icmp.fd >= 0) {
-      if (is_v6) {
-        icmp6_filter only_errors;
-        ICMP6_FILTER_SETBLOCKALL(&only_errors);
-        ICMP6_FILTER_SETPASS(ICMP6_DST_UNREACH, &only_errors);
-        ::setsockopt(icmp.fd, IPPROTO_ICMPV6, ICMP6_FILTER, &only_errors, sizeof only_errors);
-      }
-      ::setsockopt(icmp.fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
-      add_to_epoll(icmp.fd, is_v6 ? 3 : 2);
-    }
+    icmp = open_icmp(is_v6, true, true);
+    if (icmp.socket.fd() >= 0) add_to_epoll(icmp.socket.fd(), is_v6 ? 3 : 2);
     return true;
   }
 
@@ -215,26 +149,7 @@ class SynScan {
       slots_.emplace_back();
     }
     auto& state = slots_[slot];
-    state.host = std::move(host);
-    state.outcomes.assign(ports_.size(), PortOutcome{});
-    for (std::size_t i = 0; i < ports_.size(); ++i) state.outcomes[i].port = ports_[i];
-    state.decided.assign(ports_.size(), false);
-    state.sent_us.assign(ports_.size(), 0);
-    state.routable = false;
-    state.remaining = ports_.size();
-    state.order.resize(ports_.size());
-    std::iota(state.order.begin(), state.order.end(), 0u);
-    if (!options_.sequential) {
-      std::mt19937_64 shuffle(options_.seed ^ mix(state.host.sequence + 1));
-      std::shuffle(state.order.begin(), state.order.end(), shuffle);
-    }
-    state.next = 0;
-    state.srtt_ms.reset();
-    state.min_rtt_ms.reset();
-    state.rttvar_ms = 0;
-    state.started = std::chrono::system_clock::now();
-    ++state.generation;
-    state.active = true;
+    state.begin(std::move(host), ports_, options_.seed, options_.sequential);
     ++active_;
     const auto key = address_key(state.host.address);
     const auto source = route_source(state.host.address);
@@ -269,7 +184,7 @@ class SynScan {
     const auto segment = tcp_syn(state.source, address, source_port_, port, cookie(address, port));
     sockaddr_storage storage;
     const auto length = sockaddr_of(address, 0, storage);
-    const int fd = address.is_v6 ? tcp6_.fd : tcp4_.fd;
+    const int fd = address.is_v6 ? tcp6_.fd() : tcp4_.fd();
     if (::sendto(fd, segment.data(), segment.size(), 0, reinterpret_cast<const sockaddr*>(&storage),
                  length) < 0) {
       if (errno == ENOBUFS || errno == EAGAIN) {
@@ -330,12 +245,8 @@ class SynScan {
     if (options_.rate > 0) tokens_ -= static_cast<double>(sent);
   }
 
-  [[nodiscard]] std::chrono::duration<double, std::milli> timeout_for(
-      const HostState& state) const {
-    const double ceiling = static_cast<double>(options_.timeout.count());
-    if (!state.srtt_ms) return Millis(ceiling);
-    const double adaptive = *state.srtt_ms + 4 * state.rttvar_ms;
-    return Millis(std::clamp(adaptive, static_cast<double>(options_.min_timeout.count()), ceiling));
+  [[nodiscard]] std::chrono::duration<double, std::milli> timeout_for(const SynHost& state) const {
+    return state.timeout(options_.min_timeout, options_.timeout);
   }
 
   void wait_for_answers() {
@@ -352,16 +263,16 @@ class SynScan {
     for (int i = 0; i < count; ++i) {
       switch (events[static_cast<std::size_t>(i)].data.u64) {
         case 0:
-          read_tcp(tcp4_.fd, false);
+          read_tcp(tcp4_.fd(), false);
           break;
         case 1:
-          read_tcp(tcp6_.fd, true);
+          read_tcp(tcp6_.fd(), true);
           break;
         case 2:
-          read_icmp(icmp4_.fd, false);
+          read_icmp(icmp4_, false);
           break;
         default:
-          read_icmp(icmp6_.fd, true);
+          read_icmp(icmp6_, true);
           break;
       }
     }
@@ -369,7 +280,7 @@ class SynScan {
 
   [[nodiscard]] bool has_unsent() const {
     if (!retry_queue_.empty()) return true;
-    return std::any_of(slots_.begin(), slots_.end(), [](const HostState& state) {
+    return std::any_of(slots_.begin(), slots_.end(), [](const SynHost& state) {
       return state.active && state.next < state.order.size();
     });
   }
@@ -386,51 +297,33 @@ class SynScan {
   }
 
   void read_tcp(int fd, bool is_v6) {
-    std::array<std::uint8_t, 256> buffer;  // headers are all we read
-    for (int round = 0; round < 4096; ++round) {
-      sockaddr_storage from{};
-      socklen_t length = sizeof from;
-      const auto got = ::recvfrom(fd, buffer.data(), buffer.size(), MSG_TRUNC,
-                                  reinterpret_cast<sockaddr*>(&from), &length);
-      if (got < 0) return;
-      const auto size = std::min(static_cast<std::size_t>(got), buffer.size());
-      const auto answer = read_tcp_segment(is_v6, {buffer.data(), size}, address_of(from));
-      if (!answer || answer->to_port != source_port_) continue;
-      const auto probe = probe_of(answer->from, answer->from_port);
-      if (!probe) continue;
+    drain_tcp(fd, is_v6, [&](const TcpAnswer& answer) {
+      if (answer.to_port != source_port_) return;
+      const auto probe = probe_of(answer.from, answer.from_port);
+      if (!probe) return;
       // An answer to our SYN acknowledges its sequence number (a RST to a SYN carries the ACK
       // too); a stray segment to our port does not.
-      const auto expected = cookie(answer->from, answer->from_port) + 1;
-      if (answer->ack && answer->acknowledged != expected) continue;
-      if (answer->syn && answer->ack) {
+      if (answer.ack && answer.acknowledged != cookie(answer.from, answer.from_port) + 1) return;
+      if (answer.syn && answer.ack) {
         decide(probe->first, probe->second, PortState::open, ProbeReason::syn_ack, Clock::now());
-      } else if (answer->rst) {
+      } else if (answer.rst) {
         decide(probe->first, probe->second, PortState::closed, ProbeReason::reset, Clock::now());
       }
-    }
+    });
   }
 
-  void read_icmp(int fd, bool is_v6) {
-    std::array<std::uint8_t, 1500> buffer;
-    for (int round = 0; round < 4096; ++round) {
-      sockaddr_storage from{};
-      socklen_t length = sizeof from;
-      const auto got = ::recvfrom(fd, buffer.data(), buffer.size(), 0,
-                                  reinterpret_cast<sockaddr*>(&from), &length);
-      if (got < 0) return;
-      const auto reading =
-          read_icmp_packet(is_v6, !is_v6, {buffer.data(), static_cast<std::size_t>(got)},
-                           address_of(from), 0, false);
-      if (!reading || reading->verdict == IcmpVerdict::echo_reply) continue;
-      if (reading->quoted_protocol != IPPROTO_TCP || reading->quoted_source_port != source_port_) {
-        continue;
+  void read_icmp(const IcmpChannel& channel, bool is_v6) {
+    drain_icmp(channel, is_v6, 0, [&](const IcmpReading& reading) {
+      if (reading.verdict == IcmpVerdict::echo_reply || reading.quoted_protocol != IPPROTO_TCP ||
+          reading.quoted_source_port != source_port_) {
+        return;
       }
-      const auto probe = probe_of(reading->about, reading->quoted_destination_port);
-      if (!probe) continue;
-      auto verdict = classify_udp_icmp(is_v6, reading->type, reading->code);
+      const auto probe = probe_of(reading.about, reading.quoted_destination_port);
+      if (!probe) return;
       // To TCP, even "port unreachable" leaves the port filtered (nmap -sS: port-unreach).
+      const auto verdict = classify_udp_icmp(is_v6, reading.type, reading.code);
       decide(probe->first, probe->second, PortState::filtered, verdict.reason, Clock::now());
-    }
+    });
   }
 
   void expire() {
@@ -479,14 +372,7 @@ class SynScan {
                                       1000.0);
       if (rtt) {
         outcome.latency_ms = static_cast<float>(*rtt);
-        if (!state.srtt_ms) {
-          state.srtt_ms = *rtt;
-          state.rttvar_ms = *rtt / 2;
-        } else {
-          state.rttvar_ms = 0.75 * state.rttvar_ms + 0.25 * std::abs(*state.srtt_ms - *rtt);
-          state.srtt_ms = 0.875 * *state.srtt_ms + 0.125 * *rtt;
-        }
-        state.min_rtt_ms = std::min(state.min_rtt_ms.value_or(*rtt), *rtt);
+        state.record_rtt(*rtt);
       }
     }
     switch (port_state) {
@@ -507,24 +393,7 @@ class SynScan {
 
   void finish(std::size_t slot, bool complete) {
     auto& state = slots_[slot];
-    HostReport report;
-    report.host = state.host;
-    report.ports = std::move(state.outcomes);
-    if (!complete) {
-      std::vector<PortOutcome> decided;
-      for (std::size_t i = 0; i < report.ports.size(); ++i) {
-        if (state.decided[i]) decided.push_back(report.ports[i]);
-      }
-      report.ports = std::move(decided);
-    }
-    report.srtt_ms = state.srtt_ms;
-    report.min_rtt_ms = state.min_rtt_ms;
-    report.rttvar_ms = state.rttvar_ms;
-    report.timeout_ms = timeout_for(state).count();
-    report.started = state.started;
-    report.finished = std::chrono::system_clock::now();
-    report.complete = complete;
-    report.sort_ports();
+    const auto report = state.report(complete, timeout_for(state).count());
     ++summary_.hosts;
     if (report.answered()) ++summary_.hosts_answered;
     state.active = false;
@@ -547,8 +416,9 @@ class SynScan {
   std::size_t inflight_cap_ = 0;
   int retries_ = 0;
   int epoll_fd_ = -1;
-  RawSocket tcp4_, tcp6_, icmp4_, icmp6_;
-  std::vector<HostState> slots_;
+  RawSocket tcp4_, tcp6_;
+  IcmpChannel icmp4_, icmp6_;
+  std::vector<SynHost> slots_;
   std::vector<std::size_t> free_slots_;
   std::unordered_map<std::string, std::size_t> by_address_;
   std::deque<Sent> sent_;

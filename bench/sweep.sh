@@ -3,7 +3,9 @@
 # hosts 20 ms away where only some addresses are hosts (the rest drop everything):
 #  1. a sparse /22 (16 hosts of 1,024) x top 100: nmap -sT -T4 and nmap -sS -T4 (both with their
 #     host discovery), and portkit -Pn (every address probed, as before discovery);
-#  2. which hosts are up on a /20 (32 of 4,096): portkit -sn, nmap -sn, fping -g.
+#  2. which hosts are up on a /20 (32 of 4,096): portkit -sn, nmap -sn, fping -g;
+#  3. many hosts, few ports: a /18 where every address is a host (16,384) x top 10 and top 100,
+#     connect and --syn, with the open ports each found (3 per host) and the probe rate.
 # Prints wall and CPU time, ratios, and the live sets / open ports each found.
 # Traffic stays on namespace hosts made here (tests/tools/netns-host), in 198.19.0.0/16.
 set -euo pipefail
@@ -80,16 +82,20 @@ echo "== 1. sparse /22, 16 hosts of 1,024, 20 ms away, top 100 ports"
 live=$(live_addresses 198.19.4.0 16 1024)
 host_up --delay 20ms --anyip 198.19.4.0/22 --anyip-live "$live" --tcp-open 22,80,443,5432 --udp-open ""
 ours=$(timed "$work/ours.json" "$portkit" scan 198.19.4.0/22 --top 100 --json)
+syn=$(timed "$work/syn.json" "$portkit" scan 198.19.4.0/22 --top 100 --syn --json)
 nmap_st=$(timed "$work/nmap_st.xml" nmap -n -sT -T4 --top-ports 100 -oX - 198.19.4.0/22)
 nmap_ss=$(timed "$work/nmap_ss.xml" nmap -n -sS -T4 --top-ports 100 -oX - 198.19.4.0/22)
 every=$(timed "$work/every.json" "$portkit" scan 198.19.4.0/22 --top 100 -Pn --json)
 row "portkit (discovery)" "$ours" "$(open_ports_json "$work/ours.json") open ports"
+row "portkit --syn (discovery)" "$syn" "$(open_ports_json "$work/syn.json") open ports"
 row "nmap -sT -T4" "$nmap_st" "$(open_ports_xml "$work/nmap_st.xml") open ports"
 row "nmap -sS -T4" "$nmap_ss" "$(open_ports_xml "$work/nmap_ss.xml") open ports"
 row "portkit -Pn (no discovery)" "$every" "$(open_ports_json "$work/every.json") open ports"
 read -r ow oc <<<"$ours"; read -r tw tc <<<"$nmap_st"; read -r sw sc <<<"$nmap_ss"; read -r pw pc <<<"$every"
 echo "  portkit faster than nmap -sT: wall $(ratio "$tw" "$ow"), cpu $(ratio "$tc" "$oc");" \
   "than nmap -sS: wall $(ratio "$sw" "$ow"); than itself with -Pn: wall $(ratio "$pw" "$ow")"
+read -r yw yc <<<"$syn"
+echo "  portkit --syn faster than nmap -sS: wall $(ratio "$sw" "$yw"), cpu $(ratio "$sc" "$yc")"
 [[ $(up_json "$work/ours.json") == $(up_xml "$work/nmap_st.xml") ]] &&
   echo "  hosts scanned: the same 16 as nmap's" || echo "  HOSTS DIFFER: portkit $(up_json "$work/ours.json") | nmap $(up_xml "$work/nmap_st.xml")"
 
@@ -108,3 +114,18 @@ echo "  portkit faster than nmap -sn: wall $(ratio "$nw" "$ow"), cpu $(ratio "$n
 same() { [[ $1 == "$2" ]] && echo same || echo DIFFERENT; }
 echo "  live set: $(same "$(up_json "$work/sn.json")" "$(up_xml "$work/nmap_sn.xml")") as nmap -sn," \
   "$(same "$(up_json "$work/sn.json")" "$(up_fping "$work/fping.txt")") as fping"
+
+echo "== 3. many hosts, few ports: /18, every address a host (16,384), 20 ms away"
+host_up --delay 20ms --anyip 198.19.64.0/18 --tcp-open 22,80,443 --udp-open ""
+for args in "--top 10" "--top 10 --syn" "--top 100" "--top 100 --syn"; do
+  # shellcheck disable=SC2086
+  t=$(timed "$work/many.json" "$portkit" scan 198.19.64.0/18 $args --json --yes)
+  read -r w _ <<<"$t"
+  found=$(python3 -c '
+import json, sys
+summary = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")][-1]
+found, probes = summary["open"], summary["probes"]
+rate = probes / float(sys.argv[2]) / 1000
+print(f"{found} of 49152 open ports, {probes} probes, {rate:.0f} k probes/s")' "$work/many.json" "$w")
+  row "portkit $args" "$t" "$found"
+done

@@ -30,7 +30,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Millis = std::chrono::duration<double, std::milli>;
 
-constexpr std::size_t kDefaultInflight = 4096;
+constexpr std::size_t kDefaultInflight = 16384;  // the congestion window's ceiling
 constexpr int kSynRetries = 2;
 constexpr double kInitialWindow =
     64;  // nmap -T4 retransmits an unanswered SYN at most about as often

@@ -16,7 +16,9 @@
 #include <queue>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 
+#include "scan/neighbours.hpp"
 #include "scan/raw_sockets.hpp"
 #include "scan/socket_address.hpp"
 #include "sys/fd_limit.hpp"
@@ -296,8 +298,25 @@ class Discovery {
         deadlines_.push({now + options_.min_timeout, due.slot, due.generation});
         continue;
       }
+      // Silent, but on a directly attached link it may have answered the kernel's ARP (or
+      // neighbour solicitation) for our probes: then it is there, and drops everything.
+      if (neighbours_answered(slot.host.address)) {
+        decide(due.slot, true,
+               slot.host.address.is_v6 ? HostReason::nd_response : HostReason::arp_response);
+        continue;
+      }
       decide(due.slot, false, slot.refused_reason.value_or(HostReason::no_response));
     }
+  }
+
+  // The neighbour table, read at most every 50 ms while silent hosts are being decided.
+  bool neighbours_answered(const IpAddress& address) {
+    const auto now = Clock::now();
+    if (now - neighbours_read_ > std::chrono::milliseconds(50)) {
+      neighbours_ = resolved_neighbours();
+      neighbours_read_ = now;
+    }
+    return neighbours_.count(address_key(address)) != 0;
   }
 
   void close_probes(Pending& slot, bool reset) {
@@ -320,14 +339,15 @@ class Discovery {
     --active_;
     close_probes(slot, true);
     HostStatus status{std::move(slot.host), up, reason, std::nullopt};
-    if (up) {
+    const bool neighbour = reason == HostReason::arp_response || reason == HostReason::nd_response;
+    if (up) ++summary_.up;
+    if (up && !neighbour) {  // a neighbour entry has no time of its own to report
       const auto rtt = Millis(Clock::now() - slot.first_sent).count();
       status.rtt_ms = rtt;
       // An answer to a retry is timed from the retry.
       const auto since_last = Millis(Clock::now() - slot.last_sent).count();
       max_rtt_ = std::max(max_rtt_.value_or(0), since_last);
-      ++summary_.up;
-    } else {
+    } else if (!up) {
       ++down_counts_[reason];
     }
     const auto key = address_key(status.host.address);
@@ -361,6 +381,8 @@ class Discovery {
   std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
   std::map<HostReason, std::uint64_t> down_counts_;
   std::optional<double> max_rtt_;
+  std::unordered_set<std::string> neighbours_;
+  Clock::time_point neighbours_read_{};
   std::size_t active_ = 0;
   std::size_t window_ = 0;
   bool exhausted_ = false;
@@ -389,6 +411,10 @@ std::string_view host_reason_name(HostReason reason) {
       return "net-unreach";
     case HostReason::admin_prohibited:
       return "admin-prohibited";
+    case HostReason::arp_response:
+      return "arp-response";
+    case HostReason::nd_response:
+      return "nd-response";
   }
   return "unknown";
 }

@@ -141,6 +141,23 @@ TEST(NetnsSweep, RoutedHostThatDropsPingAndWebPortsIsFoundThroughItsSshPort) {
   EXPECT_TRUE(nmap_up(nmap.out).empty()) << "nmap -sn now finds it too:\n" << nmap.out;
 }
 
+// On a directly attached link a host that drops ping and every discovery port still answers the
+// kernel's ARP (and IPv6 neighbour solicitation): discovery reads the neighbour table, as nmap
+// -sn asks ARP itself, and both see the same hosts.
+TEST(NetnsSweep, OnLinkHostThatDropsEveryProbeIsFoundByArpAndNdp) {
+  ASSERT_EQ(geteuid(), 0u);
+  NamespaceHost host({"--drop-ping", "--tcp-open", "8080", "--tcp-drop", "22,80,443,3389"});
+  const auto block = host.address4.substr(0, host.address4.rfind('.')) + ".0/29";
+  const auto ours = portkit_sweep({block, "-sn"});
+  ASSERT_EQ(ours.process.exit_code, 0) << ours.process.err;
+  const auto nmap = run_process({"nmap", "-n", "-sn", "-oX", "-", block});
+  EXPECT_EQ(ours.up, nmap_up(nmap.out)) << ours.process.out << nmap.out;
+  EXPECT_EQ(ours.reasons.at(host.address4), "arp-response");
+  const auto v6 = portkit_sweep({host.address6, "-sn"});
+  EXPECT_EQ(v6.up, std::set<std::string>{host.address6}) << v6.process.out;
+  EXPECT_EQ(v6.reasons.at(host.address6), "nd-response");
+}
+
 TEST(NetnsSweep, NoPingScansEveryAddressAndPingOnlyWritesNmapsStatus) {
   ASSERT_EQ(geteuid(), 0u);
   NamespaceHost host(

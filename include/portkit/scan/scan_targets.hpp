@@ -24,6 +24,8 @@ enum class HostReason : std::uint8_t {
   host_unreach,      // down: ICMP host unreachable (or the kernel's neighbour lookup failed)
   net_unreach,       // down: no route
   admin_prohibited,  // a filter refused: up when the host itself said so, else down
+  arp_response,      // up: it answered the kernel's ARP (on a directly attached link)
+  nd_response,       // up: it answered the kernel's IPv6 neighbour solicitation
 };
 std::string_view host_reason_name(HostReason reason);  // "echo-reply", "syn-ack", ...
 

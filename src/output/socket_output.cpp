@@ -56,6 +56,10 @@ nlohmann::json socket_json(const SocketRow& row) {
           {"peer_address", socket.peer.to_string()},
           {"peer_port", socket.peer_port},
           {"state", to_lower(socket_state_name(socket.state, socket.proto))},
+          // ss's Recv-Q and Send-Q: bytes queued, or for a listener the accept queue and its
+          // limit (the backlog).
+          {"recv_q", socket.receive_queue},
+          {"send_q", socket.send_queue},
           {"uid", socket.uid},
           {"user", row.user},
           {"inode", socket.inode},
@@ -104,17 +108,25 @@ void write_sockets(const SocketListing& listing, Style style, const TextSink& si
   const bool owners = listing.owners_shown;
   std::string scratch;
   // Pass 1: column widths.
-  std::array<std::size_t, 8> widths{5, 5, 4, 5, 7, 4, 7, 8};  // the header words
+  std::array<std::size_t, 10> widths{5, 5, 4, 5, 6, 6, 7, 4, 7, 8};  // the header words
   char buffer[kAddressMax];
+  char number[16];
+  const auto number_text = [&](std::uint32_t value) {
+    return std::string_view(
+        number, static_cast<std::size_t>(std::to_chars(number, number + sizeof number, value).ptr -
+                                         number));
+  };
   for (std::size_t i = 0; i < listing.size(); ++i) {
     const auto row = listing.row(i);
     const auto& socket = row.socket;
     widths[1] = std::max(widths[1], write_address(buffer, socket.local, socket.local_port));
     widths[2] = std::max(widths[2], write_address(buffer, socket.peer, socket.peer_port));
     widths[3] = std::max(widths[3], socket_state_name(socket.state, socket.proto).size());
-    if (owners) widths[4] = std::max(widths[4], processes_text(row, scratch).size());
-    widths[5] = std::max(widths[5], row.user.size());
-    widths[6] = std::max(widths[6], std::max<std::size_t>(row.service.size(), 1));
+    widths[4] = std::max(widths[4], number_text(socket.receive_queue).size());
+    widths[5] = std::max(widths[5], number_text(socket.send_queue).size());
+    if (owners) widths[6] = std::max(widths[6], processes_text(row, scratch).size());
+    widths[7] = std::max(widths[7], row.user.size());
+    widths[8] = std::max(widths[8], std::max<std::size_t>(row.service.size(), 1));
   }
   std::string out;
   out.reserve(kFlushAt + 1024);
@@ -122,8 +134,9 @@ void write_sockets(const SocketListing& listing, Style style, const TextSink& si
     out += style.color && tone != Tone::plain ? styled(text, tone, style) : std::string(text);
     if (column + 1 < widths.size()) out.append(widths[column] + 2 - text.size(), ' ');
   };
-  const std::array<std::string_view, 8> headers{"PROTO",   "LOCAL", "PEER",    "STATE",
-                                                "PROCESS", "USER",  "SERVICE", "EXPOSURE"};
+  const std::array<std::string_view, 10> headers{"PROTO",   "LOCAL",   "PEER",    "STATE",
+                                                 "RECV-Q",  "SEND-Q",  "PROCESS", "USER",
+                                                 "SERVICE", "EXPOSURE"};
   // A NETNS column only when other namespaces were listed (--all-netns).
   const bool namespaces =
       std::any_of(listing.namespace_starts.begin(), listing.namespace_starts.end(),
@@ -134,10 +147,10 @@ void write_sockets(const SocketListing& listing, Style style, const TextSink& si
     out += netns.empty() ? "-" : netns;
   };
   for (std::size_t c = 0; c < headers.size(); ++c) {
-    if (c == 4 && !owners) continue;
+    if (c == 6 && !owners) continue;
     cell(headers[c], c, Tone::bold);
   }
-  netns_cell(headers[7], "NETNS");
+  netns_cell(headers[9], "NETNS");
   out += '\n';
   for (std::size_t i = 0; i < listing.size(); ++i) {
     const auto row = listing.row(i);
@@ -148,10 +161,12 @@ void write_sockets(const SocketListing& listing, Style style, const TextSink& si
     cell({buffer, write_address(buffer, socket.local, socket.local_port)}, 1);
     cell({buffer, write_address(buffer, socket.peer, socket.peer_port)}, 2);
     cell(socket_state_name(socket.state, socket.proto), 3);
-    if (owners) cell(processes_text(row, scratch), 4);
-    cell(row.user, 5);
-    cell(row.service.empty() ? "-" : row.service, 6);
-    cell(exposure_name(row.exposure), 7,
+    cell(number_text(socket.receive_queue), 4);
+    cell(number_text(socket.send_queue), 5);
+    if (owners) cell(processes_text(row, scratch), 6);
+    cell(row.user, 7);
+    cell(row.service.empty() ? "-" : row.service, 8);
+    cell(exposure_name(row.exposure), 9,
          row.exposure == Exposure::all_interfaces ? Tone::warn : Tone::plain);
     netns_cell(exposure_name(row.exposure), row.netns);
     out += '\n';

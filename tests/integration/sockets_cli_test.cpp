@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -112,6 +113,62 @@ TEST(SocketsCli, LsMatchesSs) {
   EXPECT_EQ(ours, theirs);
   EXPECT_EQ(streamed, ours) << "--stream gives the records of the sorted listing";
   EXPECT_GE(ours.size(), 5u) << "listeners and both ends of the connection";
+}
+
+// A listener's Recv-Q is its accept queue and Send-Q its backlog; a connection's are the bytes
+// queued. Both as ss -tn reports them, in the table and in JSON.
+TEST(SocketsCli, QueuesEqualSsForAListenersBacklogAndUnreadBytes) {
+  LoopbackListener listener(false, 7);
+  std::vector<int> clients;
+  for (int i = 0; i < 3; ++i) {  // connected, never accepted
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(listener.port()));
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    clients.push_back(fd);
+  }
+  ASSERT_EQ(::send(clients[0], "hello", 5, 0), 5);  // unread by anyone: the server's Recv-Q
+  usleep(50000);
+  const auto port = listener.port_text();
+  const auto ss = run_process({"ss", "-tanH", "sport = :" + port});
+  std::map<std::string, std::pair<long, long>> theirs;  // state -> queues (largest seen)
+  std::istringstream lines(ss.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string state;
+    long receive_queue = 0, send_queue = 0;
+    fields >> state >> receive_queue >> send_queue;
+    auto& queues = theirs[state];
+    queues = {std::max(queues.first, receive_queue), std::max(queues.second, send_queue)};
+  }
+  ASSERT_EQ(theirs["LISTEN"], (std::pair<long, long>{3, 7})) << ss.out;
+  ASSERT_EQ(theirs["ESTAB"].first, 5) << ss.out;
+  const auto result = run_portkit({"ls", "-a", "-t", "--sport", port, "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::map<std::string, std::pair<long, long>> ours;
+  const auto document = json::parse(result.out);
+  for (const auto& socket : document["sockets"]) {
+    auto& queues = ours[socket["state"] == "listen" ? "LISTEN" : "ESTAB"];
+    queues = {std::max(queues.first, socket["recv_q"].get<long>()),
+              std::max(queues.second, socket["send_q"].get<long>())};
+  }
+  EXPECT_EQ(ours, theirs) << result.out;
+  const auto table = run_portkit({"ls", "-t", "--sport", port});
+  EXPECT_NE(table.out.find("RECV-Q  SEND-Q"), std::string::npos) << table.out;
+  std::istringstream rows(table.out);
+  bool listener_row = false;
+  for (std::string line; std::getline(rows, line);) {
+    std::istringstream fields(line);
+    std::string proto, local, peer, state, receive_queue, send_queue;
+    fields >> proto >> local >> peer >> state >> receive_queue >> send_queue;
+    if (state != "LISTEN") continue;
+    listener_row = true;
+    EXPECT_EQ(receive_queue + " " + send_queue, "3 7") << table.out;
+  }
+  EXPECT_TRUE(listener_row) << table.out;
+  for (const int fd : clients) ::close(fd);
 }
 
 TEST(SocketsCli, ProcfsFallbackGivesTheSameRecords) {

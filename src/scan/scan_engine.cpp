@@ -258,7 +258,7 @@ class ScanEngine {
     const auto outcome = scheduler_.record(task, verdict, rtt);
     if (outcome) {
       ++decided_;
-      count(*outcome);
+      summary_.count(outcome->state);
       if (outcome->state == PortState::open && outcome->proto == Proto::tcp && options_.banner) {
         read_banner(task.host, *outcome);
       } else {
@@ -288,23 +288,6 @@ class ScanEngine {
                   finish_if_done(host);
                   fill();
                 });
-  }
-
-  void count(const PortOutcome& outcome) {
-    switch (outcome.state) {
-      case PortState::open:
-        ++summary_.open;
-        break;
-      case PortState::closed:
-        ++summary_.closed;
-        break;
-      case PortState::filtered:
-        ++summary_.filtered;
-        break;
-      case PortState::open_filtered:
-        ++summary_.open_filtered;
-        break;
-    }
   }
 
   void finish_if_done(std::uint32_t host) {

@@ -62,4 +62,21 @@ FdBudget raise_fd_limit() {
   return budget;
 }
 
+void ScanSummary::count(PortState state) {
+  switch (state) {
+    case PortState::open:
+      ++open;
+      break;
+    case PortState::closed:
+      ++closed;
+      break;
+    case PortState::filtered:
+      ++filtered;
+      break;
+    case PortState::open_filtered:
+      ++open_filtered;
+      break;
+  }
+}
+
 }  // namespace portkit

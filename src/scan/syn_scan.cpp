@@ -375,17 +375,7 @@ class SynScan {
         state.record_rtt(*rtt);
       }
     }
-    switch (port_state) {
-      case PortState::open:
-        ++summary_.open;
-        break;
-      case PortState::closed:
-        ++summary_.closed;
-        break;
-      default:
-        ++summary_.filtered;
-        break;
-    }
+    summary_.count(port_state);
     ++done_;
     sink_.on_port(state.host, outcome, {});
     if (--state.remaining == 0) finish(slot, true);

@@ -105,6 +105,8 @@ struct ScanSummary {
   std::vector<std::string> notices;  // e.g. "file descriptor limit is low: ..."
   // Host discovery, when it ran: addresses it asked, found down (skipped) and why, and how.
   std::optional<DiscoverySummary> discovery;
+
+  void count(PortState state);  // one more port decided in `state`
 };
 
 class ScanSink {

@@ -5,7 +5,9 @@
 #     host discovery), and portkit -Pn (every address probed, as before discovery);
 #  2. which hosts are up on a /20 (32 of 4,096): portkit -sn, nmap -sn, fping -g;
 #  3. many hosts, few ports: a /18 where every address is a host (16,384) x top 10 and top 100,
-#     connect and --syn, with the open ports each found (3 per host) and the probe rate.
+#     connect and --syn, with the open ports each found (3 per host) and the probe rate;
+#  4. a /16 (65,536 hosts) x top 100 with --syn, against the floor of this path (bench/bare_syn.c:
+#     a sender that only sends and counts answers) and masscan at 200 k packets/s.
 # Prints wall and CPU time, ratios, and the live sets / open ports each found.
 # Traffic stays on namespace hosts made here (tests/tools/netns-host), in 198.19.0.0/16.
 set -euo pipefail
@@ -13,7 +15,7 @@ cd "$(dirname "$0")/.."
 portkit=$(realpath "${PORTKIT:-build/dev/portkit}")
 netns_host=$(realpath tests/tools/netns-host)
 [[ -x $portkit ]] || { echo "build first: cmake --preset dev && cmake --build --preset dev" >&2; exit 2; }
-for tool in nmap fping python3; do
+for tool in nmap fping masscan cc python3; do
   command -v "$tool" >/dev/null || { echo "$tool missing: scripts/install-deps" >&2; exit 2; }
 done
 [[ $(id -u) == 0 ]] || { echo "needs root for the namespace hosts" >&2; exit 2; }
@@ -129,3 +131,31 @@ rate = probes / float(sys.argv[2]) / 1000
 print(f"{found} of 49152 open ports, {probes} probes, {rate:.0f} k probes/s")' "$work/many.json" "$w")
   row "portkit $args" "$t" "$found"
 done
+
+echo "== 4. a /16, every address a host (65,536), 20 ms away, top 100 with --syn"
+# The /16 holds the blocks above: their hosts go first.
+for name in "${hosts[@]}"; do "$netns_host" down "$name" >/dev/null; done
+hosts=()
+host_up --delay 20ms --anyip 198.19.0.0/16 --tcp-open 22,80,443 --udp-open ""
+slot=${hosts[0]}
+source_address=$(ip route get 198.19.0.1 | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+cc -O2 -pthread -o "$work/bare_syn" bench/bare_syn.c
+# The 100 ports portkit --top 100 probes, as one host's scan lists them.
+top100=$("$portkit" scan 198.19.0.1 --top 100 --json | python3 -c '
+import json, sys
+print(",".join(str(e["port"]) for e in map(json.loads, sys.stdin) if e.get("event") == "port"))')
+floor=$(timed "$work/floor.txt" "$work/bare_syn" "$source_address" 198.19.0.0 65536 "$top100")
+ours=$(timed "$work/big.json" "$portkit" scan 198.19.0.0/16 --top 100 --syn --open --json --yes)
+# masscan sends from its own packet layer on the veth, to the namespace's MAC. On this path it
+# does not exit by itself after its --wait (its count of seconds left goes negative), so it is
+# stopped when its rate's sending time and its wait have passed: its time is that bound.
+outer_mac=$(cat "/sys/class/net/pkp$slot/address")
+inner_mac=$(ip netns exec "pkh$slot" cat "/sys/class/net/pki$slot/address")
+masscan_t=$(timed /dev/null timeout -k 2 -s INT $((65536 * 100 / 200000 + 2 + 2)) \
+  masscan 198.19.0.0/16 -p"$top100" --rate 200000 --wait 2 --adapter "pkp$slot" \
+  --adapter-ip "$source_address" --adapter-mac "$outer_mac" --router-mac "$inner_mac" -oL "$work/masscan.txt")
+row "floor (bench/bare_syn.c)" "$floor" "$(sed 's/.*answered/answered/' "$work/floor.txt")"
+row "portkit --syn --open" "$ours" "$(open_ports_json "$work/big.json") of 196608 open ports"
+row "masscan --rate 200000" "$masscan_t" "$(grep -c '^open' "$work/masscan.txt" || true) of 196608 open ports"
+read -r fw _ <<<"$floor"; read -r ow _ <<<"$ours"
+echo "  portkit takes $(ratio "$ow" "$fw") the floor's time (the floor includes no host discovery)"

@@ -17,9 +17,14 @@ namespace {
 constexpr int kDrainRounds = 4096;
 
 void enlarge_receive_buffer(int fd) {
-  // Thousands of hosts or ports may answer within a millisecond.
-  const int buffer = 8 << 20;
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  // Thousands of hosts or ports may answer within a millisecond, and a full buffer drops answers
+  // that then cost a retry each and halve the congestion window. A raw socket means root or
+  // CAP_NET_RAW, which usually comes with CAP_NET_ADMIN to pass net.core.rmem_max; where it does
+  // not, the kernel's ceiling applies. 64 MB holds about 80,000 answers (a raw skb costs ~800 B).
+  const int buffer = 64 << 20;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) != 0) {
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  }
 }
 
 }  // namespace

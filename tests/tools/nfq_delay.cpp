@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
+#include <optional>
 #include <string>
 
 namespace {
@@ -39,12 +40,17 @@ int on_packet(nfq_q_handle*, nfgenmsg*, nfq_data* data, void* context) {
   return 0;
 }
 
+// One batch verdict accepts every queued packet up to the last one due: ids rise in arrival order
+// (the kernel compares them modulo 2^32), so it releases exactly the due ones. A verdict per
+// packet cost one syscall each and, at a few hundred thousand packets a second, a whole core.
 void release_due(DelayLine& line) {
   const auto now = Clock::now();
+  std::optional<std::uint32_t> last_due;
   while (!line.held.empty() && line.held.front().release_at <= now) {
-    nfq_set_verdict(line.queue, line.held.front().id, NF_ACCEPT, 0, nullptr);
+    last_due = line.held.front().id;
     line.held.pop_front();
   }
+  if (last_due) nfq_set_verdict_batch(line.queue, *last_due, NF_ACCEPT);
 }
 
 int poll_timeout_ms(const DelayLine& line) {

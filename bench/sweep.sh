@@ -151,7 +151,8 @@ ours=$(timed "$work/big.json" "$portkit" scan 198.19.0.0/16 --top 100 --syn --op
 # stopped when its rate's sending time and its wait have passed: its time is that bound.
 outer_mac=$(cat "/sys/class/net/pkp$slot/address")
 inner_mac=$(ip netns exec "pkh$slot" cat "/sys/class/net/pki$slot/address")
-masscan_t=$(timed /dev/null timeout -k 2 -s INT $((65536 * 100 / 200000 + 2 + 2)) \
+# (In the work directory: stopped, it leaves its paused.conf there.)
+masscan_t=$(cd "$work" && timed /dev/null timeout -k 2 -s INT $((65536 * 100 / 200000 + 2 + 2)) \
   masscan 198.19.0.0/16 -p"$top100" --rate 200000 --wait 2 --adapter "pkp$slot" \
   --adapter-ip "$source_address" --adapter-mac "$outer_mac" --router-mac "$inner_mac" -oL "$work/masscan.txt")
 row "floor (bench/bare_syn.c)" "$floor" "$(sed 's/.*answered/answered/' "$work/floor.txt")"

@@ -6,14 +6,44 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <map>
 #include <string>
 
+#include "portkit/audit/audit.hpp"
 #include "portkit/spec/spec.hpp"
 
 namespace portkit::cli {
 
 // An error line stays one line of text whatever it quotes: control bytes from a binary file or
 // an argument are shown as \xNN, never sent to the terminal.
+namespace {
+std::map<const CLI::Option*, CompletionHint>& completion_hints() {
+  static std::map<const CLI::Option*, CompletionHint> hints;
+  return hints;
+}
+}  // namespace
+
+CLI::Option* complete_file(CLI::Option* option) {
+  completion_hints()[option].file = true;
+  return option;
+}
+
+CLI::Option* complete_values(CLI::Option* option, std::vector<std::string> values) {
+  completion_hints()[option].values = std::move(values);
+  return option;
+}
+
+const CompletionHint* completion_hint(const CLI::Option* option) {
+  const auto found = completion_hints().find(option);
+  return found == completion_hints().end() ? nullptr : &found->second;
+}
+
+std::vector<std::string> audit_rule_ids() {
+  std::vector<std::string> ids;
+  for (const auto& rule : audit_rules()) ids.emplace_back(rule.id);
+  return ids;
+}
+
 int fail(std::string_view command, std::string_view message, int code) {
   if (command.empty()) {
     fmt::print(stderr, "portkit: {}\n", printable(message));

@@ -45,6 +45,18 @@ inline const CLI::Validator kNotNegative(
     },
     "", "not negative");
 
+// What `portkit completion` offers for an option's value: a path, or one of a fixed set. Given
+// where the option is defined, so the scripts follow the definitions.
+struct CompletionHint {
+  bool file = false;
+  std::vector<std::string> values;
+};
+CLI::Option* complete_file(CLI::Option* option);
+CLI::Option* complete_values(CLI::Option* option, std::vector<std::string> values);
+const CompletionHint* completion_hint(const CLI::Option* option);
+// The audit rules' ids, for --ignore.
+std::vector<std::string> audit_rule_ids();
+
 // "portkit: <command>: <message>" on stderr; returns the exit code to use.
 int fail(std::string_view command, std::string_view message, int code = kExitUsage);
 
@@ -76,5 +88,6 @@ Command make_forward_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_free_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_audit_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_exporter_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_completion_command(CLI::App& parent, const GlobalOptions& globals);
 
 }  // namespace portkit::cli

@@ -80,17 +80,28 @@ int run_audit_command(const AuditFlags& flags, const GlobalOptions& globals) {
 Command make_audit_command(CLI::App& parent, const GlobalOptions& globals) {
   auto flags = std::make_shared<AuditFlags>();
   auto* app = parent.add_subcommand("audit", "exposure findings on this host; compose/k8s lint");
-  app->add_option("--compose", flags->compose, "docker-compose file to lint (repeatable)");
-  app->add_option("--k8s", flags->k8s, "Kubernetes manifest, multi-document (repeatable)");
+  complete_file(
+      app->add_option("--compose", flags->compose, "docker-compose file to lint (repeatable)"));
+  complete_file(
+      app->add_option("--k8s", flags->k8s, "Kubernetes manifest, multi-document (repeatable)"));
   app->add_flag("--host", flags->host,
                 "also audit this host's sockets when files are given (default without files)");
-  app->add_option("--ignore", flags->ignore, "silence a rule by id (repeatable; see --rules)");
+  complete_values(
+      app->add_option("--ignore", flags->ignore, "silence a rule by id (repeatable; see --rules)"),
+      audit_rule_ids());
   app->add_option("--map", flags->map, "treat PORT as SERVICE, e.g. 16379=redis (repeatable)");
-  app->add_option("--config", flags->config,
-                  "TOML: ignore = [ids], fail_on = \"medium\", [map] 16379 = \"redis\"");
-  app->add_option("--fail-on", flags->fail_on,
-                  "exit 1 when a finding is at least this severe (default: high)")
-      ->check(kNonEmpty);
+  complete_file(
+      app->add_option("--config", flags->config,
+                      "TOML: ignore = [ids], fail_on = \"medium\", [map] 16379 = \"redis\""));
+  std::vector<std::string> severities;
+  for (auto level = Severity::info; level <= Severity::critical;
+       level = static_cast<Severity>(static_cast<int>(level) + 1)) {
+    severities.emplace_back(severity_name(level));
+  }
+  complete_values(app->add_option("--fail-on", flags->fail_on,
+                                  "exit 1 when a finding is at least this severe (default: high)")
+                      ->check(kNonEmpty),
+                  severities);
   app->add_flag("--rules", flags->rules, "list the rules and their ids");
   app->add_flag("--procfs", flags->procfs, "read /proc/net instead of netlink");
   app->add_flag("--probe-tls", flags->probe_tls,

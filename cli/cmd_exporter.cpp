@@ -140,7 +140,8 @@ Command make_exporter_command(CLI::App& parent, const GlobalOptions& /*globals*/
       ->check(kNotNegative)
       ->capture_default_str();
   app->add_option("--map", flags->map, "audit: treat PORT as SERVICE, e.g. 16379=redis");
-  app->add_option("--ignore", flags->ignore, "audit: silence a rule by id");
+  complete_values(app->add_option("--ignore", flags->ignore, "audit: silence a rule by id"),
+                  audit_rule_ids());
   app->add_flag("--procfs", flags->procfs, "read /proc/net instead of netlink");
   app->add_flag("--once", flags->once, "print one collection to stdout and exit");
   app->add_flag("--json", flags->json, "start-up line as JSON");

@@ -154,9 +154,12 @@ Command make_forward_command(CLI::App& parent, const GlobalOptions&) {
       parent.add_subcommand("forward", "forward TCP and UDP ports (like socat, ssh -L, docker -p)");
   app->add_option("rules", flags->rules,
                   "LISTEN TARGET pairs: [BIND:]PORT[/udp] and HOST:PORT[,HOST:PORT...]");
-  app->add_option("-c,--config", flags->config, "TOML file of [[rule]] tables; SIGHUP reloads it");
-  app->add_option("--balance", flags->balance, "round-robin or first-healthy over a rule's targets")
-      ->capture_default_str();
+  complete_file(app->add_option("-c,--config", flags->config,
+                                "TOML file of [[rule]] tables; SIGHUP reloads it"));
+  complete_values(app->add_option("--balance", flags->balance,
+                                  "round-robin or first-healthy over a rule's targets")
+                      ->capture_default_str(),
+                  {"round-robin", "first-healthy"});
   app->add_option("--allow", flags->allow,
                   "only these sources (CIDR, address or range; repeatable)")
       ->delimiter(',');

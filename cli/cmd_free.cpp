@@ -65,9 +65,11 @@ Command make_free_command(CLI::App& parent, const GlobalOptions& /*globals*/) {
   app->add_option("--count,-c", flags->count, "how many ports")
       ->check(CLI::Range(std::size_t{1}, std::size_t{65535}))
       ->capture_default_str();
-  app->add_option("--proto", flags->proto, "free for tcp, udp or both")
-      ->check(CLI::IsMember({"tcp", "udp", "both"}))
-      ->capture_default_str();
+  const std::vector<std::string> protocols{"tcp", "udp", "both"};
+  complete_values(app->add_option("--proto", flags->proto, "free for tcp, udp or both")
+                      ->check(CLI::IsMember(protocols))
+                      ->capture_default_str(),
+                  protocols);
   app->add_option("--near", flags->near, "the closest free ports to this one (dev servers)")
       ->check(kNonEmpty);
   app->add_option("--address", flags->address,

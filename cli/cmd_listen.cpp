@@ -75,7 +75,9 @@ Command make_listen_command(CLI::App& parent, const GlobalOptions&) {
   auto* app = parent.add_subcommand("listen", "a test server: echo, http, banner or discard");
   app->add_option("port", flags->port, "PORT, PORT/udp or a service name; 0 picks a free port")
       ->required();
-  app->add_option("-m,--mode", flags->mode, "echo, http, banner or discard")->capture_default_str();
+  complete_values(app->add_option("-m,--mode", flags->mode, "echo, http, banner or discard")
+                      ->capture_default_str(),
+                  {"echo", "http", "banner", "discard"});
   app->add_option("--banner", flags->banner, "text of --mode banner (implies it)");
   app->add_option("-b,--bind", flags->bind,
                   "address to listen on; 0.0.0.0 or :: for all interfaces")

@@ -268,7 +268,8 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
       ->check(CLI::Range(1, 65535))
       ->excludes("--ports");
   app->add_flag("-u,--udp", flags->udp, "UDP scan (protocol payloads, ICMP port unreachable)");
-  app->add_option("-i,--iL", flags->input_list, "read targets from FILE (- for stdin)");
+  complete_file(
+      app->add_option("-i,--iL", flags->input_list, "read targets from FILE (- for stdin)"));
   app->add_option("--exclude", flags->excludes, "targets to skip (comma-separated, repeatable)")
       ->check(kNonEmpty);
   app->add_option("--rate", flags->rate, "at most N probes per second (default: no limit)")
@@ -298,8 +299,10 @@ Command make_scan_command(CLI::App& parent, const GlobalOptions& globals) {
                   "budget per port for --service (default: 12 round trips, 600ms-10s)");
   app->add_flag("--open", flags->open_only, "report open ports only");
   app->add_flag("--json", flags->json, "JSON Lines: a line per port, per host, then a summary");
-  app->add_option("--oX", flags->xml_file, "also write nmap XML to FILE (- for stdout)");
-  app->add_option("--oG", flags->grepable_file, "also write nmap grepable output to FILE");
+  complete_file(
+      app->add_option("--oX", flags->xml_file, "also write nmap XML to FILE (- for stdout)"));
+  complete_file(
+      app->add_option("--oG", flags->grepable_file, "also write nmap grepable output to FILE"));
   app->add_flag("-4", flags->ipv4, "IPv4 only");
   app->add_flag("-6", flags->ipv6, "IPv6 only (names resolve to their IPv6 address)")
       ->excludes("-4");

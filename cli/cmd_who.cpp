@@ -28,6 +28,11 @@ struct WhoFlags {
   bool force = false;
 };
 
+// The signals --signal takes by name (also with SIG in front, any case).
+constexpr std::pair<const char*, int> kSignals[] = {
+    {"TERM", SIGTERM}, {"KILL", SIGKILL}, {"INT", SIGINT},   {"HUP", SIGHUP},  {"QUIT", SIGQUIT},
+    {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"STOP", SIGSTOP}, {"CONT", SIGCONT}};
+
 std::optional<int> parse_signal(std::string text) {
   if (!text.empty() && std::all_of(text.begin(), text.end(), ::isdigit)) {
     // Digits as kill(1) reads them: no leading zero ("0064" is not 64, nor 6), 1-64.
@@ -37,10 +42,7 @@ std::optional<int> parse_signal(std::string text) {
   }
   std::transform(text.begin(), text.end(), text.begin(), ::toupper);
   if (text.rfind("SIG", 0) == 0) text = text.substr(3);
-  const std::pair<const char*, int> names[] = {
-      {"TERM", SIGTERM}, {"KILL", SIGKILL}, {"INT", SIGINT},   {"HUP", SIGHUP},  {"QUIT", SIGQUIT},
-      {"USR1", SIGUSR1}, {"USR2", SIGUSR2}, {"STOP", SIGSTOP}, {"CONT", SIGCONT}};
-  for (const auto& [name, number] : names) {
+  for (const auto& [name, number] : kSignals) {
     if (text == name) return number;
   }
   return std::nullopt;
@@ -215,8 +217,12 @@ Command make_who_command(CLI::App& parent, const GlobalOptions& globals) {
       ->required();
   add_socket_flags(*app, flags->sockets, false);
   app->add_flag("--kill", flags->kill, "signal the listening owners (asks first on a terminal)");
-  app->add_option("--signal", flags->signal, "signal for --kill (TERM, KILL, HUP, INT or a number)")
-      ->capture_default_str();
+  std::vector<std::string> signal_names;
+  for (const auto& [name, number] : kSignals) signal_names.emplace_back(name);
+  complete_values(app->add_option("--signal", flags->signal,
+                                  "signal for --kill (TERM, KILL, HUP, INT or a number)")
+                      ->capture_default_str(),
+                  signal_names);
   app->add_flag("-y,--yes", flags->yes, "do not ask before --kill");
   app->add_flag("--dry-run", flags->dry_run, "show what --kill would do");
   app->add_flag("--wait", flags->wait, "after --kill, wait until the port is free");

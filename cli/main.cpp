@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli_common.hpp"
+#include "version.hpp"
 
 namespace portkit::cli {
 namespace {
@@ -77,12 +78,16 @@ Result<bool> prepare_arguments(std::vector<std::string>& args, GlobalOptions& gl
 
 // The tool's own flags, help text and examples; the commands add themselves.
 void describe_tool(CLI::App& app, GlobalOptions& globals) {
-  app.set_version_flag("--version", "portkit " PORTKIT_VERSION);
+  app.set_version_flag("--version", fmt::format("portkit {} (commit {})", version(), commit()),
+                       "print the version and the commit built, and exit (with --json: as JSON)");
   app.require_subcommand(1);
   app.fallthrough();
-  app.add_option("--color", globals.color, "colour: auto (terminal and no NO_COLOR), always, never")
-      ->check(CLI::IsMember({"auto", "always", "never"}))
-      ->capture_default_str();
+  const std::vector<std::string> colors{"auto", "always", "never"};
+  complete_values(app.add_option("--color", globals.color,
+                                 "colour: auto (terminal and no NO_COLOR), always, never")
+                      ->check(CLI::IsMember(colors))
+                      ->capture_default_str(),
+                  colors);
   app.footer(
       "Examples:\n"
       "  portkit lookup 5432            what is port 5432?\n"
@@ -99,6 +104,7 @@ void describe_tool(CLI::App& app, GlobalOptions& globals) {
       "  portkit audit --compose docker-compose.yml\n"
       "  portkit exporter                   Prometheus metrics on 127.0.0.1:9163\n"
       "  portkit quiz --count 10\n"
+      "  source <(portkit completion bash)  completion (also zsh, fish)\n"
       "Exit codes: 0 ok, 1 negative answer (not found), 2 bad usage or input, 3 runtime failure.");
 }
 
@@ -137,10 +143,13 @@ std::vector<Command> build_commands(CLI::App& app, GlobalOptions& globals, int a
       {"free", make_free_command},
       {"audit", make_audit_command},
       {"exporter", make_exporter_command},
-      {"quiz", make_quiz_command}};
+      {"quiz", make_quiz_command},
+      {"completion", make_completion_command}};
   const auto named = first_command_word(argc, argv);
-  const bool known = std::any_of(factories.begin(), factories.end(),
-                                 [&](const auto& entry) { return entry.first == named; });
+  // The completion script describes every command.
+  const bool known =
+      named != "completion" && std::any_of(factories.begin(), factories.end(),
+                                           [&](const auto& entry) { return entry.first == named; });
   std::vector<Command> commands;
   for (const auto& [name, factory] : factories) {
     if (!known || name == named) commands.push_back(factory(app, globals));
@@ -156,7 +165,24 @@ std::vector<Command> build_commands(CLI::App& app, GlobalOptions& globals, int a
   return commands;
 }
 
+// `portkit --version --json`, both before any command: the version for scripts.
+bool wants_json_version(int argc, char** argv) {
+  bool version_flag = false;
+  bool json = false;
+  for (int i = 1; i < argc && argv[i][0] == '-'; ++i) {
+    version_flag = version_flag || std::string_view(argv[i]) == "--version";
+    json = json || std::string_view(argv[i]) == "--json";
+  }
+  return version_flag && json;
+}
+
 int run(int argc, char** argv) {
+  if (wants_json_version(argc, argv)) {
+    print_out(fmt::format(R"({{"name": "portkit", "version": "{}", "commit": "{}"}})"
+                          "\n",
+                          version(), commit()));
+    return kExitOk;
+  }
   CLI::App app(kDescription, "portkit");
   GlobalOptions globals;
   describe_tool(app, globals);

@@ -1,6 +1,7 @@
 // Conventions every command shares: help with examples, exit codes, colour rules.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -33,7 +34,7 @@ TEST(CliConventions, HelpListsCommandsAndShowsExamples) {
   ASSERT_NE(top.out.find("Subcommands:"), std::string::npos);
   const std::set<std::string> commands{"lookup", "ranges", "ls",       "who",  "stats",
                                        "check",  "wait",   "listen",   "scan", "forward",
-                                       "free",   "audit",  "exporter", "quiz"};
+                                       "free",   "audit",  "exporter", "quiz", "completion"};
   // Whole names, each once: "ls" must not pass because "tools" or "lookups" holds it.
   EXPECT_EQ(listed_commands(top.out), commands);
   for (const auto& command : commands) {
@@ -44,6 +45,22 @@ TEST(CliConventions, HelpListsCommandsAndShowsExamples) {
     EXPECT_NE(help.out.find("--json"), std::string::npos) << command;
   }
   EXPECT_EQ(run_portkit({"--version"}).exit_code, 0);
+}
+
+// The version names the commit built: in a git checkout, the one checked out.
+TEST(CliConventions, VersionNamesTheCommitAsTextAndJson) {
+  const auto text = run_portkit({"--version"});
+  EXPECT_EQ(text.exit_code, 0);
+  const auto json = run_portkit({"--version", "--json"});
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto document = nlohmann::json::parse(json.out);
+  EXPECT_EQ(document["name"], "portkit");
+  EXPECT_EQ(text.out, "portkit " + document["version"].get<std::string>() + " (commit " +
+                          document["commit"].get<std::string>() + ")\n");
+  const auto head =
+      run_process({"git", "-C", PORTKIT_SOURCE_DIR, "rev-parse", "--short=12", "HEAD"});
+  ASSERT_EQ(head.exit_code, 0) << "the tests run from a git checkout: " << head.err;
+  EXPECT_EQ(document["commit"].get<std::string>() + "\n", head.out);
 }
 
 TEST(CliConventions, UsageErrorsExit2WithOneLine) {

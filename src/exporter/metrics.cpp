@@ -164,6 +164,18 @@ std::string render_metrics(const MetricsInput& input, const MetricsLimits& limit
                    severity_name(static_cast<Severity>(severity)), count);
   }
 
+  // Per rule, every rule listed (0 when it found nothing), so an alert on one rule, such as
+  // datastore-exposed, has a series to watch; the rules are a fixed set of about twenty.
+  header(out, "portkit_audit_rule_findings", "gauge",
+         "Findings of portkit audit on this host, by rule (portkit audit --rules lists them).");
+  for (const auto& rule : audit_rules()) {
+    const auto count = std::count_if(input.findings.begin(), input.findings.end(),
+                                     [&](const Finding& finding) { return finding.rule == &rule; });
+    fmt::format_to(std::back_inserter(out),
+                   "portkit_audit_rule_findings{{rule=\"{}\",severity=\"{}\"}} {}\n", rule.id,
+                   severity_name(rule.severity), count);
+  }
+
   if (!input.probes.empty()) {
     header(out, "portkit_probe_success", "gauge",
            "Whether the probed port answered open (1) or not (0), as blackbox_exporter.");

@@ -261,3 +261,53 @@ TEST(ExporterPrometheus, ScrapedByPrometheusAgreesWithLs) {
 
 }  // namespace
 }  // namespace portkit
+
+namespace portkit::testing_support {
+namespace {
+
+// Every query of deploy/grafana/portkit-dashboard.json, run against a real Prometheus scraping a
+// real exporter that probes a TLS server, returns data: the dashboard has no empty panel.
+TEST(ExporterPrometheus, EveryDashboardQueryReturnsData) {
+  const auto directory = ::testing::TempDir() + "portkit-dashboard-" + std::to_string(getpid());
+  std::filesystem::create_directories(directory);
+  const auto made = run_process({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                                 "-keyout", directory + "/key.pem", "-out", directory + "/cert.pem",
+                                 "-days", "30", "-subj", "/CN=localhost"});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const int tls_port = free_tcp_port();
+  BackgroundProcess tls({"openssl", "s_server", "-accept", "127.0.0.1:" + std::to_string(tls_port),
+                         "-cert", directory + "/cert.pem", "-key", directory + "/key.pem", "-www",
+                         "-quiet"});
+  const auto tls_endpoint = "127.0.0.1:" + std::to_string(tls_port);
+  ASSERT_EQ(run_portkit({"wait", tls_endpoint, "--timeout", "10s", "-q"}).exit_code, 0);
+  const HeldSocket exposed("0.0.0.0", 0);  // a listener beyond loopback
+
+  BackgroundProcess exporter({PORTKIT_BINARY, "exporter", "--listen", "127.0.0.1:0", "--json",
+                              "--min-interval", "0s", "--probe", tls_endpoint, "--probe-tls"});
+  const int exporter_port = started_port(exporter);
+  ASSERT_GT(exporter_port, 0);
+  PrometheusServer prometheus(exporter_port);
+  ASSERT_FALSE(prometheus.wait_for("up{job=\"portkit\"} == 1").empty())
+      << "Prometheus never scraped the exporter successfully";
+
+  const auto dashboard = json::parse(
+      read_file(std::string(PORTKIT_SOURCE_DIR) + "/deploy/grafana/portkit-dashboard.json"));
+  int queries = 0;
+  for (const auto& panel : dashboard["panels"]) {
+    for (const auto& target : panel["targets"]) {
+      auto expr = target["expr"].get<std::string>();
+      // Grafana's "All" for $instance is the panel's allValue, .*
+      for (auto at = expr.find("$instance"); at != std::string::npos; at = expr.find("$instance")) {
+        expr.replace(at, 9, ".*");
+      }
+      ++queries;
+      EXPECT_FALSE(prometheus.wait_for(expr, 20).empty())
+          << "panel '" << panel["title"].get<std::string>() << "': no data for " << expr;
+    }
+  }
+  EXPECT_GE(queries, 10);
+  std::filesystem::remove_all(directory);
+}
+
+}  // namespace
+}  // namespace portkit::testing_support

@@ -95,6 +95,15 @@ TEST(Metrics, FindingsPressureAndProbes) {
   const auto text = render_metrics(input, {});
   EXPECT_NE(text.find("portkit_audit_findings{severity=\"high\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("portkit_audit_findings{severity=\"critical\"} 0\n"), std::string::npos);
+  EXPECT_NE(
+      text.find("portkit_audit_rule_findings{rule=\"datastore-exposed\",severity=\"high\"} 2\n"),
+      std::string::npos);
+  // Every rule has its series, 0 when it found nothing.
+  for (const auto& rule : audit_rules()) {
+    EXPECT_NE(text.find(fmt::format("portkit_audit_rule_findings{{rule=\"{}\",", rule.id)),
+              std::string::npos)
+        << rule.id;
+  }
   EXPECT_NE(text.find("portkit_ephemeral_port_range_size 28232\n"), std::string::npos);
   EXPECT_NE(text.find("portkit_ephemeral_ports_in_use{peer_address=\"127.0.0.1\",peer_port=\"80\"} "
                       "1000\n"),

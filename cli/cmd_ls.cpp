@@ -39,6 +39,7 @@ Command make_ls_command(CLI::App& parent, const GlobalOptions& globals) {
       "  portkit ls                     listening TCP and bound UDP sockets (like ss -tulpn)\n"
       "  portkit ls -a -t --port 5432   every TCP socket on or to port 5432\n"
       "  portkit ls --state established --process nginx\n"
+      "  portkit ls -a -t -i --dport 443    rtt, cwnd, bytes of each HTTPS connection (ss -ti)\n"
       "  portkit ls -a --json | jq '.sockets[] | select(.exposure == \"all\")'\n"
       "  portkit ls -a -n --stream | jq -c 'select(.state == \"time_wait\")'   huge hosts\n"
       "Owners come from /proc/*/fd; run as root to see other users' processes.");

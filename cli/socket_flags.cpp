@@ -33,6 +33,11 @@ void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags) {
     app.add_option("--port", flags.ports, "local or peer port spec (22, 8000-9000, ssh)");
     app.add_option("--sport", flags.sports, "local port spec");
     app.add_option("--dport", flags.dports, "peer port spec");
+    app.add_flag("-i,--info", flags.info,
+                 "TCP internals per socket, as ss -i: rtt, cwnd, mss, retransmits, bytes "
+                 "sent/acked/received, delivery rate, time since the last send and receive");
+    app.add_flag("-m,--memory", flags.memory,
+                 "socket memory, as ss -m: skmem (r, rb, t, tb, f, w, o, bl, d)");
     app.add_flag("--stream", flags.stream,
                  "JSON Lines, one socket per line as the kernel reports it: unsorted, printed "
                  "at once, in constant memory however many sockets there are");
@@ -65,6 +70,11 @@ Result<ListOptions> socket_options(const SocketFlags& flags) {
   options.numeric = flags.numeric;
   options.all_netns = flags.all_netns;
   if (flags.all_netns && flags.procfs) return make_error("--all-netns reads netlink, not --procfs");
+  if ((flags.info || flags.memory) && flags.procfs) {
+    return make_error("--info and --memory read netlink, not --procfs");
+  }
+  options.query.tcp_info = flags.info;
+  options.query.memory = flags.memory;
   // Numeric means no names at all, processes included, so the /proc walk is skipped
   // (as ss shows processes only with -p); --pid and --process still walk to filter.
   options.owners = !flags.numeric;

@@ -28,6 +28,8 @@ struct SocketFlags {
   bool all_netns = false;
   bool json = false;
   bool stream = false;  // ls: JSON Lines as the kernel reports sockets
+  bool info = false;    // ls -i: tcp_info per TCP socket
+  bool memory = false;  // ls -m: socket memory
 };
 
 void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags);

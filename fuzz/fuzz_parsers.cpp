@@ -128,9 +128,12 @@ void fuzz_files(std::uint8_t which, std::string_view text) {
       break;
     case 7: {
       const auto* bytes = reinterpret_cast<const std::uint8_t*>(text.data());
-      if (const auto record =
-              portkit::parse_inet_diag_message({bytes, text.size()}, portkit::Proto::udp)) {
-        require(static_cast<int>(record->state) >= 1 && static_cast<int>(record->state) <= 12);
+      // TCP also reads the tcp_info attribute (ls -i); both read socket memory (ls -m).
+      for (const auto proto : {portkit::Proto::udp, portkit::Proto::tcp}) {
+        if (const auto record = portkit::parse_inet_diag_message({bytes, text.size()}, proto)) {
+          require(static_cast<int>(record->state) >= 1 && static_cast<int>(record->state) <= 12);
+          require(!record->details || record->details->tcp || record->details->memory);
+        }
       }
       break;
     }

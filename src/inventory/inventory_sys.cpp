@@ -46,8 +46,13 @@ int on_message(const nlmsghdr* header, void* data) {
 // `family` AF_UNSPEC (TCP only) asks for IPv4 and IPv6 at once through the older
 // TCPDIAG_GETSOCK request: the kernel walks its one TCP hash table once instead of once per
 // family, which is most of the dump's cost when there are tens of thousands of sockets.
-Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, std::uint32_t states,
+Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, const InventoryQuery& query,
                   std::span<const std::uint8_t> bytecode, const SocketVisitor& visit) {
+  const auto states = query.tcp_states;
+  // Extensions are bits (1 << (attribute - 1)) of idiag_ext.
+  std::uint8_t extensions = 0;
+  if (query.tcp_info && proto == Proto::tcp) extensions |= 1U << (INET_DIAG_INFO - 1);
+  if (query.memory) extensions |= 1U << (INET_DIAG_SKMEMINFO - 1);
   // Sized for the filter: ~20 bytes a port range, thousands of ranges (a fixed page overflowed).
   std::vector<std::uint64_t> request(
       (MNL_NLMSG_HDRLEN + sizeof(inet_diag_req_v2) + MNL_ATTR_HDRLEN + bytecode.size()) / 8 + 8);
@@ -60,6 +65,7 @@ Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, std::uin
     auto* diag =
         static_cast<inet_diag_req*>(mnl_nlmsg_put_extra_header(header, sizeof(inet_diag_req)));
     diag->idiag_states = states;
+    diag->idiag_ext = extensions;
   } else {
     header->nlmsg_type = SOCK_DIAG_BY_FAMILY;
     auto* diag = static_cast<inet_diag_req_v2*>(
@@ -67,6 +73,7 @@ Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, std::uin
     diag->sdiag_family = family;
     diag->sdiag_protocol = proto == Proto::tcp ? IPPROTO_TCP : IPPROTO_UDP;
     diag->idiag_states = states;
+    diag->idiag_ext = extensions;
   }
   if (!bytecode.empty()) {
     mnl_attr_put(header, INET_DIAG_REQ_BYTECODE, bytecode.size(), bytecode.data());
@@ -103,7 +110,7 @@ Result<bool> visit_netlink(const InventoryQuery& query, const SocketVisitor& vis
   const auto bytecode = query.local_ports.size() <= 3000 ? local_port_bytecode(query.local_ports)
                                                          : std::vector<std::uint8_t>{};
   const auto run = [&](std::uint8_t family, Proto proto) {
-    return dump(socket.get(), family, proto, query.tcp_states, bytecode, visit);
+    return dump(socket.get(), family, proto, query, bytecode, visit);
   };
   if (query.tcp) {
     if (query.ipv4 && query.ipv6) {

@@ -1,12 +1,15 @@
 #include <linux/inet_diag.h>
 #include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <tuple>
 
 #include "base/text_util.hpp"
+#include "inventory/tcp_info.hpp"
 #include "portkit/inventory/inventory.hpp"
 
 namespace portkit {
@@ -21,6 +24,42 @@ IpAddress address_from(const std::uint32_t words[4], bool is_v6) {
   address.is_v6 = is_v6;
   std::memcpy(address.bytes.data(), words, is_v6 ? 16 : 4);
   return address;
+}
+
+SocketMemory read_socket_memory(std::span<const std::uint8_t> bytes) {
+  std::array<std::uint32_t, SK_MEMINFO_VARS> values{};
+  std::memcpy(values.data(), bytes.data(), std::min(bytes.size(), sizeof values));
+  return {
+      values[SK_MEMINFO_RMEM_ALLOC], values[SK_MEMINFO_RCVBUF],    values[SK_MEMINFO_WMEM_ALLOC],
+      values[SK_MEMINFO_SNDBUF],     values[SK_MEMINFO_FWD_ALLOC], values[SK_MEMINFO_WMEM_QUEUED],
+      values[SK_MEMINFO_OPTMEM],     values[SK_MEMINFO_BACKLOG],   values[SK_MEMINFO_DROPS]};
+}
+
+// The attributes after struct inet_diag_msg (rtattr: 16-bit length and type, 4-byte aligned):
+// tcp_info and socket memory when they were asked for; anything else, or anything cut short,
+// is skipped.
+std::shared_ptr<const SocketDetails> read_details(std::span<const std::uint8_t> payload,
+                                                  Proto proto) {
+  constexpr std::size_t kHeader = 4;
+  const auto align = [](std::size_t size) { return (size + 3) & ~std::size_t{3}; };
+  std::shared_ptr<SocketDetails> details;
+  for (std::size_t at = align(sizeof(inet_diag_msg)); at + kHeader <= payload.size();) {
+    std::uint16_t length = 0;
+    std::uint16_t type = 0;
+    std::memcpy(&length, payload.data() + at, 2);
+    std::memcpy(&type, payload.data() + at + 2, 2);
+    if (length < kHeader || at + length > payload.size()) break;
+    const auto value = payload.subspan(at + kHeader, length - kHeader);
+    if (type == INET_DIAG_INFO && proto == Proto::tcp) {
+      if (!details) details = std::make_shared<SocketDetails>();
+      details->tcp = read_tcp_info(value);
+    } else if (type == INET_DIAG_SKMEMINFO) {
+      if (!details) details = std::make_shared<SocketDetails>();
+      details->memory = read_socket_memory(value);
+    }
+    at += align(length);
+  }
+  return details;
 }
 
 std::optional<std::uint64_t> parse_hex(std::string_view text) {
@@ -93,6 +132,7 @@ std::optional<SocketRecord> parse_inet_diag_message(std::span<const std::uint8_t
   record.inode = message.idiag_inode;
   record.receive_queue = message.idiag_rqueue;
   record.send_queue = message.idiag_wqueue;
+  record.details = read_details(payload, proto);
   return record;
 }
 

@@ -29,6 +29,56 @@ std::string_view processes_text(const SocketRow& row, std::string& text) {
   return text.empty() ? "-" : std::string_view(text);
 }
 
+// ss -i's and -m's figures as JSON, in the shared vocabulary (times in _ms, sizes in bytes).
+nlohmann::json details_json(const SocketDetails& details, nlohmann::json& out) {
+  if (const auto& tcp = details.tcp) {
+    out["tcp_info"] = {{"rtt_ms", tcp->rtt_ms},
+                       {"rttvar_ms", tcp->rttvar_ms},
+                       {"cwnd", tcp->cwnd},
+                       {"ssthresh", tcp->ssthresh},
+                       {"mss", tcp->mss},
+                       {"retransmits", tcp->retransmits},
+                       {"bytes_sent", tcp->bytes_sent},
+                       {"bytes_acked", tcp->bytes_acked},
+                       {"bytes_received", tcp->bytes_received},
+                       {"delivery_rate_bps", tcp->delivery_rate * 8},
+                       {"last_send_ms", tcp->last_send_ms},
+                       {"last_receive_ms", tcp->last_receive_ms}};
+  }
+  if (const auto& memory = details.memory) {
+    out["memory"] = {{"receive_allocated", memory->receive_allocated},
+                     {"receive_buffer", memory->receive_buffer},
+                     {"send_allocated", memory->send_allocated},
+                     {"send_buffer", memory->send_buffer},
+                     {"forward_allocated", memory->forward_allocated},
+                     {"send_queued", memory->send_queued},
+                     {"option_memory", memory->option_memory},
+                     {"backlog", memory->backlog},
+                     {"drops", memory->drops}};
+  }
+  return out;
+}
+
+// The line under a socket with -i or -m, in ss's words so its readers know them.
+std::string details_text(const SocketDetails& details) {
+  std::string text;
+  if (const auto& tcp = details.tcp) {
+    text += fmt::format(
+        "rtt:{:.3f}/{:.3f}ms cwnd:{} mss:{} retrans:{} bytes_sent:{} bytes_acked:{} "
+        "bytes_received:{} delivery_rate:{}bps lastsnd:{} lastrcv:{}",
+        tcp->rtt_ms, tcp->rttvar_ms, tcp->cwnd, tcp->mss, tcp->retransmits, tcp->bytes_sent,
+        tcp->bytes_acked, tcp->bytes_received, tcp->delivery_rate * 8, tcp->last_send_ms,
+        tcp->last_receive_ms);
+  }
+  if (const auto& memory = details.memory) {
+    text += fmt::format("{}skmem:(r{},rb{},t{},tb{},f{},w{},o{},bl{},d{})", text.empty() ? "" : " ",
+                        memory->receive_allocated, memory->receive_buffer, memory->send_allocated,
+                        memory->send_buffer, memory->forward_allocated, memory->send_queued,
+                        memory->option_memory, memory->backlog, memory->drops);
+  }
+  return text;
+}
+
 }  // namespace
 
 std::string socket_address_text(const IpAddress& address, std::uint16_t port) {
@@ -49,29 +99,32 @@ nlohmann::json socket_json(const SocketRow& row) {
          {"container", process->container.empty() ? nlohmann::json(nullptr)
                                                   : nlohmann::json(process->container)}});
   }
-  return {{"proto", proto_name(socket.proto)},
-          {"family", socket.local.is_v6 ? "ipv6" : "ipv4"},
-          {"local_address", socket.local.to_string()},
-          {"local_port", socket.local_port},
-          {"peer_address", socket.peer.to_string()},
-          {"peer_port", socket.peer_port},
-          {"state", to_lower(socket_state_name(socket.state, socket.proto))},
-          // ss's Recv-Q and Send-Q: bytes queued, or for a listener the accept queue and its
-          // limit (the backlog).
-          {"recv_q", socket.receive_queue},
-          {"send_q", socket.send_queue},
-          {"uid", socket.uid},
-          {"user", row.user},
-          {"inode", socket.inode},
-          {"processes", std::move(processes)},
-          {"service", row.service.empty() ? nlohmann::json(nullptr)
-                                          : nlohmann::json(std::string(row.service))},
-          {"service_source", row.service_source == ServiceSource::none
-                                 ? nlohmann::json(nullptr)
-                                 : nlohmann::json(service_source_name(row.service_source))},
-          {"exposure", exposure_name(row.exposure)},
-          {"netns",
-           row.netns.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::string(row.netns))}};
+  nlohmann::json out = {
+      {"proto", proto_name(socket.proto)},
+      {"family", socket.local.is_v6 ? "ipv6" : "ipv4"},
+      {"local_address", socket.local.to_string()},
+      {"local_port", socket.local_port},
+      {"peer_address", socket.peer.to_string()},
+      {"peer_port", socket.peer_port},
+      {"state", to_lower(socket_state_name(socket.state, socket.proto))},
+      // ss's Recv-Q and Send-Q: bytes queued, or for a listener the accept queue and its
+      // limit (the backlog).
+      {"recv_q", socket.receive_queue},
+      {"send_q", socket.send_queue},
+      {"uid", socket.uid},
+      {"user", row.user},
+      {"inode", socket.inode},
+      {"processes", std::move(processes)},
+      {"service",
+       row.service.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::string(row.service))},
+      {"service_source", row.service_source == ServiceSource::none
+                             ? nlohmann::json(nullptr)
+                             : nlohmann::json(service_source_name(row.service_source))},
+      {"exposure", exposure_name(row.exposure)},
+      {"netns",
+       row.netns.empty() ? nlohmann::json(nullptr) : nlohmann::json(std::string(row.netns))}};
+  if (socket.details) details_json(*socket.details, out);
+  return out;
 }
 
 // Address text into a caller's buffer: the table pass measures and writes every address, so
@@ -170,6 +223,11 @@ void write_sockets(const SocketListing& listing, Style style, const TextSink& si
          row.exposure == Exposure::all_interfaces ? Tone::warn : Tone::plain);
     netns_cell(exposure_name(row.exposure), row.netns);
     out += '\n';
+    if (socket.details) {
+      out += '\t';
+      out += details_text(*socket.details);
+      out += '\n';
+    }
     if (out.size() >= kFlushAt) {
       sink(out);
       out.clear();

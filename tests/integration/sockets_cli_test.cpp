@@ -10,6 +10,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -169,6 +170,107 @@ TEST(SocketsCli, QueuesEqualSsForAListenersBacklogAndUnreadBytes) {
   }
   EXPECT_TRUE(listener_row) << table.out;
   for (const int fd : clients) ::close(fd);
+}
+
+// ls -i and -m against ss -tinm for the same two ends of a quiet loopback connection: every
+// figure equal, the times since the last send and receive within the second between the dumps.
+TEST(SocketsCli, InfoAndMemoryEqualSs) {
+  LoopbackListener listener;
+  const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = htons(static_cast<std::uint16_t>(listener.port()));
+  ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const int server = ::accept(listener.fd(), nullptr, nullptr);
+  ASSERT_GE(server, 0);
+  const std::string request(1000, 'x'), reply(300, 'y');
+  char buffer[1000];
+  ASSERT_EQ(::send(client, request.data(), request.size(), 0), 1000);
+  usleep(20000);
+  ASSERT_EQ(::recv(server, buffer, 600, 0), 600);  // 400 stay unread: memory to see
+  ASSERT_EQ(::send(server, reply.data(), reply.size(), 0), 300);
+  usleep(20000);
+  ASSERT_EQ(::recv(client, buffer, 300, 0), 300);
+  usleep(100000);  // the ACKs have landed: nothing changes until the sockets close
+  const auto port = listener.port_text();
+
+  using Figures = std::map<std::string, double>;
+  const auto ours_run = run_portkit({"ls", "-a", "-t", "-i", "-m", "--port", port, "--json"});
+  const auto theirs_run = run_process({"ss", "-tinmH", "state", "established",
+                                       "( sport = :" + port + " or dport = :" + port + " )"});
+  ASSERT_EQ(ours_run.exit_code, 0) << ours_run.err;
+  ASSERT_EQ(theirs_run.exit_code, 0) << theirs_run.err;
+
+  std::map<int, Figures> ours;  // by local port
+  const auto listing = json::parse(ours_run.out);
+  for (const auto& socket : listing["sockets"]) {
+    if (socket["state"] != "established") continue;
+    auto& figures = ours[socket["local_port"].get<int>()];
+    for (const auto& [name, value] : socket["tcp_info"].items())
+      figures[name] = value.get<double>();
+    for (const auto& [name, value] : socket["memory"].items()) figures[name] = value.get<double>();
+  }
+  std::map<int, Figures> theirs;
+  const std::vector<std::pair<std::string, std::string>> patterns{
+      {"rtt_ms", R"(\brtt:([0-9.]+)/)"},
+      {"rttvar_ms", R"(\brtt:[0-9.]+/([0-9.]+))"},
+      {"cwnd", R"(\bcwnd:(\d+))"},
+      {"mss", R"(\smss:(\d+))"},
+      {"bytes_sent", R"(\bbytes_sent:(\d+))"},
+      {"bytes_acked", R"(\bbytes_acked:(\d+))"},
+      {"bytes_received", R"(\bbytes_received:(\d+))"},
+      {"delivery_rate_bps", R"(\bdelivery_rate (\d+)bps)"},
+      {"last_send_ms", R"(\blastsnd:(\d+))"},
+      {"last_receive_ms", R"(\blastrcv:(\d+))"}};
+  const std::vector<std::string> memory{"receive_allocated", "receive_buffer",    "send_allocated",
+                                        "send_buffer",       "forward_allocated", "send_queued",
+                                        "option_memory",     "backlog",           "drops"};
+  std::istringstream lines(theirs_run.out);
+  int local_port = 0;
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch match;
+    if (std::regex_search(line, match, std::regex(R"(^(?:ESTAB\s+)?\d+\s+\d+\s+\S+:(\d+)\s)"))) {
+      local_port = std::stoi(match[1].str());
+      continue;
+    }
+    auto& figures = theirs[local_port];
+    for (const auto& [name, pattern] : patterns) {
+      if (std::regex_search(line, match, std::regex(pattern))) figures[name] = std::stod(match[1]);
+    }
+    if (std::regex_search(
+            line, match,
+            std::regex(
+                R"(skmem:\(r(\d+),rb(\d+),t(\d+),tb(\d+),f(\d+),w(\d+),o(\d+),bl(\d+),d(\d+)\))"))) {
+      for (std::size_t i = 0; i < memory.size(); ++i) figures[memory[i]] = std::stod(match[i + 1]);
+    }
+  }
+  ASSERT_EQ(theirs.size(), 2u) << theirs_run.out;
+  ASSERT_EQ(ours.size(), 2u) << ours_run.out;
+  for (auto& [local, figures] : theirs) {
+    ASSERT_TRUE(ours.count(local)) << local;
+    auto& mine = ours[local];
+    for (const auto* name : {"last_send_ms", "last_receive_ms"}) {
+      EXPECT_NEAR(mine[name], figures[name], 1000) << name;
+      mine.erase(name);
+      figures.erase(name);
+    }
+    mine.erase("ssthresh");             // ss prints it only once set
+    EXPECT_EQ(mine["retransmits"], 0);  // ss prints retrans only when there were some
+    mine.erase("retransmits");
+    EXPECT_EQ(mine, figures) << "local port " << local << "\nss: " << theirs_run.out
+                             << "\nportkit: " << ours_run.out;
+  }
+  // The server's end holds the 400 unread bytes.
+  EXPECT_GT(ours[listener.port()]["receive_allocated"], 0) << ours_run.out;
+  const auto table = run_portkit({"ls", "-a", "-t", "-i", "-m", "--port", port});
+  EXPECT_NE(table.out.find("\trtt:"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find(" skmem:(r"), std::string::npos) << table.out;
+  const auto refused = run_portkit({"ls", "-i", "--procfs"});
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("--info and --memory read netlink"), std::string::npos) << refused.err;
+  ::close(client);
+  ::close(server);
 }
 
 TEST(SocketsCli, ProcfsFallbackGivesTheSameRecords) {

@@ -3,7 +3,10 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <linux/inet_diag.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
 
+#include <cstddef>
 #include <cstring>
 
 #include "portkit/inventory/sockets.hpp"
@@ -87,6 +90,61 @@ TEST(InetDiag, DecodesAMessage) {
   message.idiag_state = 0;
   std::memcpy(bytes.data(), &message, sizeof message);
   EXPECT_FALSE(parse_inet_diag_message(bytes, Proto::tcp).has_value());
+}
+
+// ls -i and -m: the tcp_info and socket-memory attributes after the message, a short
+// (older kernel's) tcp_info read as far as it goes, and a cut-short attribute ignored.
+TEST(InetDiag, DecodesTcpInfoAndMemoryAttributes) {
+  inet_diag_msg message{};
+  message.idiag_family = AF_INET;
+  message.idiag_state = 1;
+  tcp_info info{};
+  info.tcpi_rtt = 1250;  // microseconds
+  info.tcpi_rttvar = 500;
+  info.tcpi_snd_cwnd = 10;
+  info.tcpi_snd_mss = 1448;
+  info.tcpi_total_retrans = 3;
+  info.tcpi_bytes_acked = 5000;
+  info.tcpi_bytes_received = 700;
+  info.tcpi_last_data_sent = 40;
+  const std::uint32_t memory[SK_MEMINFO_VARS] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  std::vector<std::uint8_t> bytes(sizeof message);
+  std::memcpy(bytes.data(), &message, sizeof message);
+  const auto attribute = [&](std::uint16_t type, const void* value, std::size_t size) {
+    const auto length = static_cast<std::uint16_t>(4 + size);
+    const auto at = bytes.size();
+    bytes.resize(at + ((length + 3U) & ~3U));
+    std::memcpy(bytes.data() + at, &length, 2);
+    std::memcpy(bytes.data() + at + 2, &type, 2);
+    std::memcpy(bytes.data() + at + 4, value, size);
+  };
+  attribute(INET_DIAG_INFO, &info, offsetof(tcp_info, tcpi_bytes_received) + 8);
+  attribute(INET_DIAG_SKMEMINFO, memory, sizeof memory);
+  attribute(99, memory, 6);  // unknown: skipped
+  const auto record = parse_inet_diag_message(bytes, Proto::tcp);
+  ASSERT_TRUE(record && record->details && record->details->tcp && record->details->memory);
+  const auto& tcp = *record->details->tcp;
+  EXPECT_DOUBLE_EQ(tcp.rtt_ms, 1.25);
+  EXPECT_DOUBLE_EQ(tcp.rttvar_ms, 0.5);
+  EXPECT_EQ(tcp.cwnd, 10u);
+  EXPECT_EQ(tcp.mss, 1448u);
+  EXPECT_EQ(tcp.retransmits, 3u);
+  EXPECT_EQ(tcp.bytes_acked, 5000u);
+  EXPECT_EQ(tcp.bytes_received, 700u);
+  EXPECT_EQ(tcp.last_send_ms, 40u);
+  EXPECT_EQ(tcp.bytes_sent, 0u);  // beyond what this kernel sent: zero
+  const auto& skmem = *record->details->memory;
+  EXPECT_EQ(skmem.receive_allocated, 1u);
+  EXPECT_EQ(skmem.receive_buffer, 2u);
+  EXPECT_EQ(skmem.drops, 9u);
+  // UDP has no tcp_info; an attribute running past the end is not read.
+  const auto udp = parse_inet_diag_message(bytes, Proto::udp);
+  ASSERT_TRUE(udp && udp->details);
+  EXPECT_FALSE(udp->details->tcp);
+  bytes.resize(sizeof message + 10);
+  const auto cut = parse_inet_diag_message(bytes, Proto::tcp);
+  ASSERT_TRUE(cut.has_value());
+  EXPECT_FALSE(cut->details);
 }
 
 TEST(Sockets, StateNamesAndFilters) {

@@ -4,6 +4,7 @@
 // fetching lives in inventory_sys.cpp.
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -38,6 +39,41 @@ enum class SocketState : std::uint8_t {
 std::string_view socket_state_name(SocketState state, Proto proto);
 std::optional<SocketState> parse_socket_state(std::string_view name, Proto proto);
 
+// TCP's own view of a connection (struct tcp_info, INET_DIAG_INFO), as `ss -i` shows it.
+struct TcpInfo {
+  double rtt_ms = 0;              // smoothed round-trip time
+  double rttvar_ms = 0;           // its variation
+  std::uint32_t cwnd = 0;         // congestion window, in segments
+  std::uint32_t ssthresh = 0;     // slow-start threshold (kernel's "infinite" is 2^31 - 1)
+  std::uint32_t mss = 0;          // sender's maximum segment size
+  std::uint32_t retransmits = 0;  // segments retransmitted over the connection's life
+  std::uint64_t bytes_sent = 0;   // including retransmissions
+  std::uint64_t bytes_acked = 0;
+  std::uint64_t bytes_received = 0;
+  std::uint64_t delivery_rate = 0;    // bytes per second, the kernel's latest estimate
+  std::uint32_t last_send_ms = 0;     // since data was last sent
+  std::uint32_t last_receive_ms = 0;  // since data was last received
+};
+
+// Socket memory (INET_DIAG_SKMEMINFO), ss -m's skmem:(r,rb,t,tb,f,w,o,bl,d).
+struct SocketMemory {
+  std::uint32_t receive_allocated = 0;  // r: bytes held for received data
+  std::uint32_t receive_buffer = 0;     // rb: its limit
+  std::uint32_t send_allocated = 0;     // t: bytes held for data being sent
+  std::uint32_t send_buffer = 0;        // tb: its limit
+  std::uint32_t forward_allocated = 0;  // f: memory reserved but not used yet
+  std::uint32_t send_queued = 0;        // w: queued for sending
+  std::uint32_t option_memory = 0;      // o
+  std::uint32_t backlog = 0;            // bl: packets waiting while the socket was busy
+  std::uint32_t drops = 0;              // d: packets dropped before reaching the socket
+};
+
+// What -i and -m ask the kernel for; absent unless asked (a dump of 40k sockets stays small).
+struct SocketDetails {
+  std::optional<TcpInfo> tcp;
+  std::optional<SocketMemory> memory;
+};
+
 struct SocketRecord {
   Proto proto = Proto::tcp;
   IpAddress local;
@@ -49,6 +85,7 @@ struct SocketRecord {
   std::uint64_t inode = 0;
   std::uint32_t receive_queue = 0;
   std::uint32_t send_queue = 0;
+  std::shared_ptr<const SocketDetails> details;  // netlink, with InventoryQuery's info/memory
 };
 
 // One netlink message payload (struct inet_diag_msg and its attributes).
@@ -76,6 +113,9 @@ struct InventoryQuery {
   // Netlink only: the kernel returns only sockets whose local port is in one of these (the
   // caller still filters; /proc has no such filter).
   std::vector<PortRange> local_ports;
+  // Netlink only: ask for TCP's tcp_info (ls -i) and socket memory (ls -m) with each socket.
+  bool tcp_info = false;
+  bool memory = false;
 };
 
 // inet_diag bytecode (INET_DIAG_REQ_BYTECODE) accepting a local port in any of `ranges`;

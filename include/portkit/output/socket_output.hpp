@@ -11,7 +11,11 @@
 namespace portkit {
 
 // proto, family, local_address, local_port, peer_address, peer_port, state, uid, user, inode,
-// processes [{pid, command, cmdline, container}], service, exposure
+// processes [{pid, command, cmdline, container}], service, exposure; with ls -i "tcp_info"
+// {rtt_ms, rttvar_ms, cwnd, ssthresh, mss, retransmits, bytes_sent, bytes_acked,
+// bytes_received, delivery_rate_bps, last_send_ms, last_receive_ms}, with -m "memory"
+// {receive_allocated, receive_buffer, send_allocated, send_buffer, forward_allocated,
+// send_queued, option_memory, backlog, drops}
 nlohmann::json socket_json(const SocketRow& row);
 // Output in pieces: a listing of tens of thousands of sockets never exists as one string.
 using TextSink = std::function<void(std::string_view)>;

@@ -38,6 +38,8 @@ Command make_ls_command(CLI::App& parent, const GlobalOptions& globals) {
       "Examples:\n"
       "  portkit ls                     listening TCP and bound UDP sockets (like ss -tulpn)\n"
       "  portkit ls -a -t --port 5432   every TCP socket on or to port 5432\n"
+      "  portkit ls state established '( dport = :443 or sport = :22 )'   ss's filter grammar\n"
+      "  portkit ls 5432                every socket on or to 5432 (a bare port: either end)\n"
       "  portkit ls --state established --process nginx\n"
       "  portkit ls -a -t -i --dport 443    rtt, cwnd, bytes of each HTTPS connection (ss -ti)\n"
       "  portkit ls -a --json | jq '.sockets[] | select(.exposure == \"all\")'\n"

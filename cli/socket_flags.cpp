@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "portkit/inventory/socket_expression.hpp"
+
 namespace portkit::cli {
 namespace {
 
@@ -33,6 +35,9 @@ void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags) {
     app.add_option("--port", flags.ports, "local or peer port spec (22, 8000-9000, ssh)");
     app.add_option("--sport", flags.sports, "local port spec");
     app.add_option("--dport", flags.dports, "peer port spec");
+    app.add_option("filter", flags.filter_words,
+                   "ss's filter: sport = :22, dport != :443, src/dst 10.0.0.0/8[:PORT], state "
+                   "established, joined by and/or/not and ( ); a bare port means either end's");
     app.add_flag("-i,--info", flags.info,
                  "TCP internals per socket, as ss -i: rtt, cwnd, mss, retransmits, bytes "
                  "sent/acked/received, delivery rate, time since the last send and receive");
@@ -93,9 +98,15 @@ Result<ListOptions> socket_options(const SocketFlags& flags) {
     if (!ranges) return ranges.error();
     *target = std::move(ranges).value();
   }
+  if (!flags.filter_words.empty()) {
+    auto expression = parse_socket_expression(flags.filter_words);
+    if (!expression) return make_error("filter: " + expression.error().message);
+    filter.expression = *expression;
+  }
   // A port filter without a state asks about every state, as `ss sport = :8080` does.
   if (!flags.listening && filter.states == 0 &&
-      (!filter.any_port.empty() || !filter.local_port.empty() || !filter.peer_port.empty())) {
+      (!filter.any_port.empty() || !filter.local_port.empty() || !filter.peer_port.empty() ||
+       filter.expression)) {
     filter.all_states = true;
   }
   filter.pid = flags.pid;

@@ -27,9 +27,10 @@ struct SocketFlags {
   bool procfs = false;
   bool all_netns = false;
   bool json = false;
-  bool stream = false;  // ls: JSON Lines as the kernel reports sockets
-  bool info = false;    // ls -i: tcp_info per TCP socket
-  bool memory = false;  // ls -m: socket memory
+  bool stream = false;                    // ls: JSON Lines as the kernel reports sockets
+  std::vector<std::string> filter_words;  // ls FILTER...: ss's filter grammar
+  bool info = false;                      // ls -i: tcp_info per TCP socket
+  bool memory = false;                    // ls -m: socket memory
 };
 
 void add_socket_flags(CLI::App& app, SocketFlags& flags, bool with_view_flags);

@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <cstdlib>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "audit/manifest.hpp"
 #include "portkit/forward/forward.hpp"
 #include "portkit/inventory/inventory.hpp"
+#include "portkit/inventory/socket_expression.hpp"
 #include "portkit/inventory/sockets.hpp"
 #include "portkit/lookup/lookup.hpp"
 #include "portkit/output/table.hpp"
@@ -230,6 +232,42 @@ void fuzz_manifests(std::uint8_t which, std::string_view text) {
   }
 }
 
+// ls FILTER...: words split at NUL bytes; an accepted filter is evaluated on a few records.
+void fuzz_socket_expression(std::string_view text) {
+  std::vector<std::string> words;
+  std::size_t start = 0;
+  for (std::size_t at = 0; at <= text.size(); ++at) {
+    if (at == text.size() || text[at] == '\0') {
+      words.emplace_back(text.substr(start, at - start));
+      start = at + 1;
+    }
+  }
+  const auto expression = portkit::parse_socket_expression(words);
+  if (!expression) {
+    require(!expression.error().message.empty());
+    return;
+  }
+  portkit::SocketRecord v4;
+  v4.local = *portkit::parse_ip_address("10.0.0.5");
+  v4.local_port = 22;
+  v4.peer = *portkit::parse_ip_address("192.0.2.7");
+  v4.peer_port = 51000;
+  v4.state = portkit::SocketState::established;
+  portkit::SocketRecord v6 = v4;
+  v6.local = *portkit::parse_ip_address("2001:db8::1");
+  v6.peer = *portkit::parse_ip_address("::");
+  v6.state = portkit::SocketState::listen;
+  // Negation is exact: "not (X)" disagrees with X on every record.
+  std::vector<std::string> negated{"not", "("};
+  negated.insert(negated.end(), words.begin(), words.end());
+  negated.emplace_back(")");
+  const auto inverse = portkit::parse_socket_expression(negated);
+  for (const auto& socket : {v4, v6}) {
+    const bool matched = portkit::expression_matches(**expression, socket);
+    if (inverse) require(portkit::expression_matches(**inverse, socket) != matched);
+  }
+}
+
 }  // namespace
 
 // Every protocol reader on any reply, and on its beginnings: what a slow server sends in pieces.
@@ -267,6 +305,11 @@ void fuzz_icmp(std::string_view text) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  // 0xc0 up to 0xcf, the ls filter grammar.
+  if (data[0] >= 0xc0 && data[0] < 0xd0) {
+    fuzz_socket_expression(text);
+    return 0;
+  }
   // A first byte from 0xf0 up selects the manifest readers, from 0xe0 the protocol readers,
   // from 0xd0 the ICMP reader;
   // below it, the older parsers keep

@@ -12,6 +12,7 @@
 #include "base/text_util.hpp"
 #include "inventory/owner_service.hpp"
 #include "inventory/owner_walk.hpp"
+#include "portkit/inventory/socket_expression.hpp"
 #include "portkit/registry/registry.hpp"
 
 namespace portkit {
@@ -132,7 +133,7 @@ bool passes(const SocketRecord& socket, const SocketFilter& filter) {
   }
   if (!filter.local_port.empty() && !in_ranges(socket.local_port, filter.local_port)) return false;
   if (!filter.peer_port.empty() && !in_ranges(socket.peer_port, filter.peer_port)) return false;
-  return true;
+  return !filter.expression || expression_matches(*filter.expression, socket);
 }
 
 namespace {

@@ -273,6 +273,87 @@ TEST(SocketsCli, InfoAndMemoryEqualSs) {
   ::close(server);
 }
 
+// ls FILTER... against ss with the same filter words, on a loopback listener with two
+// connections and an IPv6 listener: the same sockets for every form of the grammar.
+TEST(SocketsCli, FilterExpressionsSelectWhatSsSelects) {
+  LoopbackListener listener;
+  LoopbackListener listener6(true);
+  std::vector<int> fds;
+  for (int i = 0; i < 2; ++i) {
+    const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    address.sin_port = htons(static_cast<std::uint16_t>(listener.port()));
+    ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    fds.push_back(client);
+    fds.push_back(::accept(listener.fd(), nullptr, nullptr));
+  }
+  const auto p = listener.port_text();
+  const auto p6 = listener6.port_text();
+  const std::string ours_only =
+      "( sport = :" + p + " or dport = :" + p + " or sport = :" + p6 + " )";
+  // Each filter as ss takes it (words) and as portkit takes the same words.
+  const std::vector<std::vector<std::string>> filters{
+      {"sport = :" + p},
+      {ours_only + " and dport != :" + p},
+      {"dst 127.0.0.0/8 and " + ours_only},
+      {"state", "established", "( sport = :" + p + " or dport = :" + p + " )"},
+      {"dport = :" + p + " and not sport = :" + p},
+      {"src [::1]:" + p6},
+      {ours_only + " and sport >= :" + p},
+      {"src 127.0.0.1/32:" + p + " or dst ::1/128"},
+  };
+  const auto ss_sockets = [](const std::string& out) {
+    std::multiset<std::string> found;
+    std::istringstream lines(out);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream fields(line);
+      std::vector<std::string> words;
+      for (std::string word; fields >> word;) words.push_back(word);
+      if (words.size() < 4) continue;
+      // With a state filter ss leaves the State column out: the addresses are the last two.
+      found.insert(words[words.size() - 2] + " " + words[words.size() - 1]);
+    }
+    return found;
+  };
+  const auto endpoint = [](const json& socket, const char* address, const char* port) {
+    const auto text = socket[address].get<std::string>();
+    const int number = socket[port].get<int>();
+    const auto port_text = number == 0 ? std::string("*") : std::to_string(number);
+    return (text.find(':') != std::string::npos ? "[" + text + "]" : text) + ":" + port_text;
+  };
+  for (const auto& words : filters) {
+    std::vector<std::string> ss_args{"ss", "-tanH"};
+    ss_args.insert(ss_args.end(), words.begin(), words.end());
+    const auto theirs = run_process(ss_args);
+    ASSERT_EQ(theirs.exit_code, 0) << theirs.err;
+    std::vector<std::string> our_args{"ls", "-t", "--json"};
+    our_args.insert(our_args.end(), words.begin(), words.end());
+    const auto ours = run_portkit(our_args);
+    ASSERT_EQ(ours.exit_code, 0) << ours.err;
+    std::multiset<std::string> found;
+    const auto listing = json::parse(ours.out);
+    for (const auto& socket : listing["sockets"]) {
+      found.insert(endpoint(socket, "local_address", "local_port") + " " +
+                   endpoint(socket, "peer_address", "peer_port"));
+    }
+    std::string joined;
+    for (const auto& word : words) joined += word + " ";
+    EXPECT_EQ(found, ss_sockets(theirs.out)) << "filter: " << joined;
+    EXPECT_FALSE(found.empty()) << "filter selects nothing, so compares nothing: " << joined;
+  }
+  // `ls PORT` is either end's port, as --port.
+  const auto bare = run_portkit({"ls", "-t", "--json", p});
+  const auto flag = run_portkit({"ls", "-t", "--json", "--port", p});
+  EXPECT_EQ(json::parse(bare.out)["sockets"], json::parse(flag.out)["sockets"]);
+  EXPECT_EQ(json::parse(bare.out)["sockets"].size(), 5U);
+  const auto bad = run_portkit({"ls", "sport", "=", ":nosuchport"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err.rfind("portkit: ls: filter: sport: ", 0), 0U) << bad.err;
+  for (const int fd : fds) ::close(fd);
+}
+
 TEST(SocketsCli, ProcfsFallbackGivesTheSameRecords) {
   BackgroundProcess tcp({PORTKIT_BINARY, "listen", "0", "--json"});
   BackgroundProcess udp({PORTKIT_BINARY, "listen", "0/udp", "--bind", "::1", "--json"});

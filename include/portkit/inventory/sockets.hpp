@@ -12,6 +12,8 @@
 
 namespace portkit {
 
+struct SocketExpression;
+
 struct SocketFilter {
   bool all_states = false;            // -a; default: listening TCP and unconnected UDP
   std::uint32_t states = 0;           // --state: bit per SocketState (0 = not given)
@@ -21,6 +23,7 @@ struct SocketFilter {
   std::optional<int> pid;
   std::optional<std::uint32_t> uid;    // sockets of this user (resolve_user turns a name into it)
   std::optional<std::string> process;  // command name
+  std::shared_ptr<const SocketExpression> expression;  // ls FILTER... (socket_expression.hpp)
 };
 
 // ss's state names and groups: a state, or all, connected, synchronized, bucket, big.

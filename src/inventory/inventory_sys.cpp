@@ -1,4 +1,5 @@
 // The kernel side of the inventory: a NETLINK_SOCK_DIAG dump (libmnl), or /proc/net text.
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <libmnl/libmnl.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -254,6 +256,55 @@ Result<InventoryBackend> visit_inventory(const InventoryQuery& query, const Sock
   auto done = visit_procfs(query, visit);
   if (!done) return done.error();
   return InventoryBackend::procfs;
+}
+
+Result<bool> destroy_socket(const SocketRecord& socket) {
+  NetlinkSocket netlink(mnl_socket_open(NETLINK_SOCK_DIAG));
+  if (!netlink) return make_error(std::string("netlink socket: ") + std::strerror(errno), errno);
+  if (mnl_socket_bind(netlink.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    return make_error(std::string("netlink bind: ") + std::strerror(errno), errno);
+  }
+  std::array<std::uint64_t, 64> request{};
+  auto* header = mnl_nlmsg_put_header(request.data());
+  header->nlmsg_type = SOCK_DESTROY;
+  header->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  header->nlmsg_seq = static_cast<unsigned>(time(nullptr));
+  auto* diag =
+      static_cast<inet_diag_req_v2*>(mnl_nlmsg_put_extra_header(header, sizeof(inet_diag_req_v2)));
+  const bool is_v6 = socket.local.is_v6;
+  diag->sdiag_family = is_v6 ? AF_INET6 : AF_INET;
+  diag->sdiag_protocol = socket.proto == Proto::tcp ? IPPROTO_TCP : IPPROTO_UDP;
+  diag->idiag_states = ~0U;
+  diag->id.idiag_sport = htons(socket.local_port);
+  diag->id.idiag_dport = htons(socket.peer_port);
+  std::memcpy(diag->id.idiag_src, socket.local.bytes.data(), is_v6 ? 16 : 4);
+  std::memcpy(diag->id.idiag_dst, socket.peer.bytes.data(), is_v6 ? 16 : 4);
+  // No cookie: the kernel finds the socket by its addresses and ports, as ss -K's does.
+  diag->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+  diag->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+  if (mnl_socket_sendto(netlink.get(), header, header->nlmsg_len) < 0) {
+    return make_error(std::string("netlink send: ") + std::strerror(errno), errno);
+  }
+  std::array<char, 8192> buffer;
+  const auto got = mnl_socket_recvfrom(netlink.get(), buffer.data(), buffer.size());
+  if (got < 0) return make_error(std::string("netlink receive: ") + std::strerror(errno), errno);
+  const int status = mnl_cb_run(buffer.data(), static_cast<size_t>(got), header->nlmsg_seq,
+                                mnl_socket_get_portid(netlink.get()), nullptr, nullptr);
+  if (status != MNL_CB_ERROR) return true;
+  const int error = errno;
+  switch (error) {
+    case EPERM:
+    case EACCES:
+      return make_error("the kernel refused: closing sockets needs CAP_NET_ADMIN (root)", error);
+    case EOPNOTSUPP:
+      return make_error(
+          "the kernel refused: it cannot close sockets (built without CONFIG_INET_DIAG_DESTROY)",
+          error);
+    case ENOENT:
+      return make_error("the socket is already gone", error);
+    default:
+      return make_error(std::string("the kernel refused: ") + std::strerror(error), error);
+  }
 }
 
 Result<Inventory> read_inventory(const InventoryQuery& query) {

@@ -354,6 +354,92 @@ TEST(SocketsCli, FilterExpressionsSelectWhatSsSelects) {
   for (const int fd : fds) ::close(fd);
 }
 
+// ls --kill-sockets against ss -K: two twin loopback setups (a listener and three clients), one
+// closed by ss -K and one by portkit with the same filter words; each closes the same sockets
+// (the three client ends), their owners see ECONNABORTED, and the listener stays.
+TEST(SocketsCli, KillSocketsClosesWhatSsKCloses) {
+  ASSERT_EQ(geteuid(), 0U) << "closing sockets needs CAP_NET_ADMIN: the tests run as root";
+  struct Twin {
+    LoopbackListener listener;
+    std::vector<int> clients;
+    std::vector<int> servers;
+  };
+  const auto make_twin = [](Twin& twin) {
+    for (int i = 0; i < 3; ++i) {
+      const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+      sockaddr_in address{};
+      address.sin_family = AF_INET;
+      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      address.sin_port = htons(static_cast<std::uint16_t>(twin.listener.port()));
+      ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+      twin.clients.push_back(client);
+      twin.servers.push_back(::accept(twin.listener.fd(), nullptr, nullptr));
+    }
+  };
+  // What the owner of each client end sees now: the error a read reports (0 for none yet).
+  const auto client_errors = [](const Twin& twin) {
+    std::vector<int> errors;
+    for (const int fd : twin.clients) {
+      char byte;
+      const auto got = ::recv(fd, &byte, 1, MSG_DONTWAIT);
+      errors.push_back(got < 0 && errno != EAGAIN ? errno : 0);
+    }
+    return errors;
+  };
+  Twin by_ss, by_portkit;
+  make_twin(by_ss);
+  make_twin(by_portkit);
+  const auto filter = [](const Twin& twin) { return "dport = :" + twin.listener.port_text(); };
+
+  // Refusals first: nothing is closed by them.
+  EXPECT_EQ(run_portkit({"ls", "--kill-sockets", "--yes"}).exit_code, 2);  // no filter
+  const auto no_yes = run_portkit({"ls", "--kill-sockets", filter(by_portkit)});
+  EXPECT_EQ(no_yes.exit_code, 2);
+  EXPECT_NE(no_yes.err.find("needs --yes when stdin is not a terminal"), std::string::npos);
+  const auto dry = run_portkit({"ls", "--kill-sockets", "--dry-run", filter(by_portkit)});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_EQ(std::count(dry.out.begin(), dry.out.end(), '\n'), 3) << dry.out;
+  EXPECT_EQ(client_errors(by_portkit), (std::vector<int>{0, 0, 0}));
+
+  const auto ss = run_process({"ss", "-K", "-tanH", filter(by_ss)});
+  ASSERT_EQ(ss.exit_code, 0) << ss.err;
+  const auto ours = run_portkit({"ls", "--kill-sockets", "--yes", "--json", filter(by_portkit)});
+  ASSERT_EQ(ours.exit_code, 0) << ours.err;
+  const auto report = json::parse(ours.out);
+  EXPECT_EQ(report["closed"], 3);
+  EXPECT_EQ(report["failed"], 0);
+  std::set<int> closed_ports;
+  for (const auto& socket : report["sockets"]) {
+    EXPECT_TRUE(socket["closed"].get<bool>());
+    closed_ports.insert(socket["local_port"].get<int>());
+  }
+  std::set<int> client_ports;
+  for (const int fd : by_portkit.clients) {
+    sockaddr_in local{};
+    socklen_t length = sizeof local;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
+    client_ports.insert(ntohs(local.sin_port));
+  }
+  EXPECT_EQ(closed_ports, client_ports);
+  EXPECT_EQ(std::count(ss.out.begin(), ss.out.end(), '\n'), 3) << ss.out;  // ss -K lists 3
+  // Both closed the same sockets the same way: each client's owner sees ECONNABORTED.
+  // (A read reports the error once: each side is read once.)
+  const auto ss_errors = client_errors(by_ss);
+  EXPECT_EQ(ss_errors, (std::vector<int>{ECONNABORTED, ECONNABORTED, ECONNABORTED}));
+  EXPECT_EQ(client_errors(by_portkit), ss_errors);
+  // The listener stays in both.
+  for (const auto* twin : {&by_ss, &by_portkit}) {
+    const auto left = run_process({"ss", "-tlnH", "sport = :" + twin->listener.port_text()});
+    EXPECT_EQ(std::count(left.out.begin(), left.out.end(), '\n'), 1) << left.out;
+  }
+  const auto nothing = run_portkit({"ls", "--kill-sockets", "--yes", filter(by_portkit)});
+  EXPECT_EQ(nothing.exit_code, 1) << nothing.err;
+  for (const auto* twin : {&by_ss, &by_portkit}) {
+    for (const int fd : twin->clients) ::close(fd);
+    for (const int fd : twin->servers) ::close(fd);
+  }
+}
+
 TEST(SocketsCli, ProcfsFallbackGivesTheSameRecords) {
   BackgroundProcess tcp({PORTKIT_BINARY, "listen", "0", "--json"});
   BackgroundProcess udp({PORTKIT_BINARY, "listen", "0/udp", "--bind", "::1", "--json"});

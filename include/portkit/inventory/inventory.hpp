@@ -129,6 +129,11 @@ struct Inventory {
 
 Result<Inventory> read_inventory(const InventoryQuery& query);
 
+// Closes one socket as `ss -K` does (netlink SOCK_DESTROY): a TCP connection is aborted (its
+// peer gets a reset, its owner ECONNABORTED). Needs CAP_NET_ADMIN and a kernel built with
+// CONFIG_INET_DIAG_DESTROY; the error says which of them is missing, or that the socket is gone.
+Result<bool> destroy_socket(const SocketRecord& socket);
+
 // Each socket as the kernel reports it, kept nowhere: the streaming form of read_inventory.
 using SocketVisitor = std::function<void(const SocketRecord&)>;
 Result<InventoryBackend> visit_inventory(const InventoryQuery& query, const SocketVisitor& visit);

@@ -30,6 +30,17 @@ struct SocketCloser {
 };
 using NetlinkSocket = std::unique_ptr<mnl_socket, SocketCloser>;
 
+// A NETLINK_SOCK_DIAG socket bound to a port of its own: the dump and SOCK_DESTROY both talk
+// to the kernel through one.
+Result<NetlinkSocket> open_sock_diag() {
+  NetlinkSocket socket(mnl_socket_open(NETLINK_SOCK_DIAG));
+  if (!socket) return make_error(std::string("netlink socket: ") + std::strerror(errno), errno);
+  if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+    return make_error(std::string("netlink bind: ") + std::strerror(errno), errno);
+  }
+  return socket;
+}
+
 struct DumpContext {
   Proto proto;
   const SocketVisitor* visit;
@@ -103,11 +114,9 @@ Result<bool> dump(mnl_socket* socket, std::uint8_t family, Proto proto, const In
 }
 
 Result<bool> visit_netlink(const InventoryQuery& query, const SocketVisitor& visit) {
-  NetlinkSocket socket(mnl_socket_open(NETLINK_SOCK_DIAG));
-  if (!socket) return make_error(std::string("netlink socket: ") + std::strerror(errno), errno);
-  if (mnl_socket_bind(socket.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
-    return make_error(std::string("netlink bind: ") + std::strerror(errno), errno);
-  }
+  auto opened = open_sock_diag();
+  if (!opened) return opened.error();
+  auto& socket = *opened;
   // 16-bit jumps: beyond ~3,000 ranges the caller's own filter does the work alone.
   const auto bytecode = query.local_ports.size() <= 3000 ? local_port_bytecode(query.local_ports)
                                                          : std::vector<std::uint8_t>{};
@@ -259,11 +268,9 @@ Result<InventoryBackend> visit_inventory(const InventoryQuery& query, const Sock
 }
 
 Result<bool> destroy_socket(const SocketRecord& socket) {
-  NetlinkSocket netlink(mnl_socket_open(NETLINK_SOCK_DIAG));
-  if (!netlink) return make_error(std::string("netlink socket: ") + std::strerror(errno), errno);
-  if (mnl_socket_bind(netlink.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
-    return make_error(std::string("netlink bind: ") + std::strerror(errno), errno);
-  }
+  auto opened = open_sock_diag();
+  if (!opened) return opened.error();
+  auto& netlink = *opened;
   std::array<std::uint64_t, 64> request{};
   auto* header = mnl_nlmsg_put_header(request.data());
   header->nlmsg_type = SOCK_DESTROY;

@@ -32,8 +32,6 @@ RunningForwarder start_forwarder(const std::vector<std::string>& args, std::size
 std::unique_ptr<BackgroundProcess> start_quiet_forwarder(const std::vector<std::string>& args,
                                                          int port);
 
-// A connected TCP socket to 127.0.0.1:port (from `source` when given), or -1.
-int connect_local(int port, const char* source = nullptr);
 bool send_all(int fd, const std::string& data);
 // Reads until EOF, error or deadline; `error` gets errno of a failed read (0 on EOF).
 std::string read_until_close(int fd, int timeout_ms, int* error = nullptr);

@@ -72,6 +72,8 @@ class LoopbackListener {
 // binds it itself. It lies outside the ephemeral range, so no outgoing connection can take it in
 // between; a test that listens itself uses LoopbackListener.
 int free_tcp_port(bool ipv6 = false);
+// A connected TCP socket to 127.0.0.1:port (from `source` when given), or -1.
+int connect_local(int port, const char* source = nullptr);
 int free_udp_port(bool ipv6 = false);
 
 // A simulated remote host from tests/tools/netns-host, torn down on destruction.

@@ -122,12 +122,8 @@ TEST(SocketsCli, QueuesEqualSsForAListenersBacklogAndUnreadBytes) {
   LoopbackListener listener(false, 7);
   std::vector<int> clients;
   for (int i = 0; i < 3; ++i) {  // connected, never accepted
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(static_cast<std::uint16_t>(listener.port()));
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int fd = connect_local(listener.port());
+    ASSERT_GE(fd, 0);
     clients.push_back(fd);
   }
   ASSERT_EQ(::send(clients[0], "hello", 5, 0), 5);  // unread by anyone: the server's Recv-Q
@@ -176,12 +172,8 @@ TEST(SocketsCli, QueuesEqualSsForAListenersBacklogAndUnreadBytes) {
 // figure equal, the times since the last send and receive within the second between the dumps.
 TEST(SocketsCli, InfoAndMemoryEqualSs) {
   LoopbackListener listener;
-  const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(static_cast<std::uint16_t>(listener.port()));
-  ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  const int client = connect_local(listener.port());
+  ASSERT_GE(client, 0);
   const int server = ::accept(listener.fd(), nullptr, nullptr);
   ASSERT_GE(server, 0);
   const std::string request(1000, 'x'), reply(300, 'y');
@@ -280,12 +272,8 @@ TEST(SocketsCli, FilterExpressionsSelectWhatSsSelects) {
   LoopbackListener listener6(true);
   std::vector<int> fds;
   for (int i = 0; i < 2; ++i) {
-    const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(static_cast<std::uint16_t>(listener.port()));
-    ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int client = connect_local(listener.port());
+    ASSERT_GE(client, 0);
     fds.push_back(client);
     fds.push_back(::accept(listener.fd(), nullptr, nullptr));
   }
@@ -366,12 +354,8 @@ TEST(SocketsCli, KillSocketsClosesWhatSsKCloses) {
   };
   const auto make_twin = [](Twin& twin) {
     for (int i = 0; i < 3; ++i) {
-      const int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-      sockaddr_in address{};
-      address.sin_family = AF_INET;
-      address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-      address.sin_port = htons(static_cast<std::uint16_t>(twin.listener.port()));
-      ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+      const int client = connect_local(twin.listener.port());
+      ASSERT_GE(client, 0);
       twin.clients.push_back(client);
       twin.servers.push_back(::accept(twin.listener.fd(), nullptr, nullptr));
     }
@@ -623,12 +607,8 @@ TEST(SocketsCli, StatsSeesEphemeralPressure) {
   const auto port = listening_port(server);
   std::vector<int> clients;
   for (int i = 0; i < 30; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    const int fd = connect_local(port);
+    ASSERT_GE(fd, 0);
     clients.push_back(fd);
   }
   const auto result = run_portkit({"stats", "--json", "--top", "1000"});

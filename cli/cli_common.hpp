@@ -88,6 +88,7 @@ Command make_forward_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_free_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_audit_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_exporter_command(CLI::App& parent, const GlobalOptions& globals);
+Command make_top_command(CLI::App& parent, const GlobalOptions& globals);
 Command make_completion_command(CLI::App& parent, const GlobalOptions& globals);
 
 }  // namespace portkit::cli

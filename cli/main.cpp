@@ -130,21 +130,14 @@ int exit_for(const CLI::App& app, const CLI::ParseError& error, int argc, char**
 // on the command line only that one is built; help and errors see them all.
 std::vector<Command> build_commands(CLI::App& app, GlobalOptions& globals, int argc, char** argv) {
   const std::vector<std::pair<std::string_view, CommandFactory>> factories{
-      {"lookup", make_lookup_command},
-      {"ranges", make_ranges_command},
-      {"ls", make_ls_command},
-      {"who", make_who_command},
-      {"stats", make_stats_command},
-      {"check", make_check_command},
-      {"wait", make_wait_command},
-      {"listen", make_listen_command},
-      {"scan", make_scan_command},
-      {"forward", make_forward_command},
-      {"free", make_free_command},
-      {"audit", make_audit_command},
-      {"exporter", make_exporter_command},
-      {"quiz", make_quiz_command},
-      {"completion", make_completion_command}};
+      {"lookup", make_lookup_command},   {"ranges", make_ranges_command},
+      {"ls", make_ls_command},           {"who", make_who_command},
+      {"stats", make_stats_command},     {"top", make_top_command},
+      {"check", make_check_command},     {"wait", make_wait_command},
+      {"listen", make_listen_command},   {"scan", make_scan_command},
+      {"forward", make_forward_command}, {"free", make_free_command},
+      {"audit", make_audit_command},     {"exporter", make_exporter_command},
+      {"quiz", make_quiz_command},       {"completion", make_completion_command}};
   const auto named = first_command_word(argc, argv);
   // The completion script describes every command.
   const bool known =

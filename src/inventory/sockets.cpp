@@ -351,13 +351,22 @@ SocketStats compute_stats(const std::vector<SocketRecord>& sockets, const HostPo
   SocketStats stats;
   stats.ephemeral = host.ephemeral;
   std::map<std::pair<std::array<std::uint8_t, 17>, std::uint16_t>, PortPressure> by_peer;
+  // A connection on a listened port was accepted, not made from an ephemeral port, even when
+  // the listened port lies inside the ephemeral range.
+  std::vector<bool> listened(65536);
+  for (const auto& socket : sockets) {
+    if (socket.proto == Proto::tcp && socket.state == SocketState::listen) {
+      listened[socket.local_port] = true;
+    }
+  }
   for (const auto& socket : sockets) {
     const auto proto_index = socket.proto == Proto::tcp ? 0 : 1;
     const auto state = static_cast<std::size_t>(socket.state);
     if (state < 13) ++stats.by_state[proto_index][state];
     (socket.proto == Proto::tcp ? stats.total_tcp : stats.total_udp) += 1;
     const bool outgoing = socket.proto == Proto::tcp && socket.state != SocketState::listen &&
-                          socket.peer_port != 0 && host.in_ephemeral(socket.local_port);
+                          socket.peer_port != 0 && host.in_ephemeral(socket.local_port) &&
+                          !listened[socket.local_port];
     if (!outgoing) continue;
     std::array<std::uint8_t, 17> key{};
     std::copy(socket.peer.bytes.begin(), socket.peer.bytes.end(), key.begin());

@@ -32,9 +32,9 @@ TEST(CliConventions, HelpListsCommandsAndShowsExamples) {
   const auto top = run_portkit({"--help"});
   EXPECT_EQ(top.exit_code, 0);
   ASSERT_NE(top.out.find("Subcommands:"), std::string::npos);
-  const std::set<std::string> commands{"lookup", "ranges", "ls",       "who",  "stats",
-                                       "check",  "wait",   "listen",   "scan", "forward",
-                                       "free",   "audit",  "exporter", "quiz", "completion"};
+  const std::set<std::string> commands{
+      "lookup", "ranges", "ls",      "who",  "stats", "top",      "check", "wait",
+      "listen", "scan",   "forward", "free", "audit", "exporter", "quiz",  "completion"};
   // Whole names, each once: "ls" must not pass because "tools" or "lookups" holds it.
   EXPECT_EQ(listed_commands(top.out), commands);
   for (const auto& command : commands) {

@@ -251,6 +251,21 @@ TEST(Sockets, EphemeralPressurePerDestination) {
   EXPECT_DOUBLE_EQ(stats.pressure[0].used_fraction(), 0.6);
 }
 
+TEST(Sockets, AcceptedConnectionsOnAListenedEphemeralPortAreNotPressure) {
+  HostPortConfig host;
+  host.ephemeral = {40000, 40009};
+  std::vector<SocketRecord> sockets{
+      make(Proto::tcp, "0.0.0.0", 40005, "0.0.0.0", 0, SocketState::listen),
+      // Accepted on the listened port, which lies inside the ephemeral range.
+      make(Proto::tcp, "10.0.0.1", 40005, "10.0.0.7", 51000, SocketState::established),
+      make(Proto::tcp, "10.0.0.1", 40005, "10.0.0.8", 51001, SocketState::time_wait),
+      // Made from an ephemeral port: counted.
+      make(Proto::tcp, "10.0.0.1", 40001, "10.0.0.9", 5432, SocketState::established)};
+  const auto stats = compute_stats(sockets, host, 5);
+  ASSERT_EQ(stats.pressure.size(), 1u);
+  EXPECT_EQ(stats.pressure[0].peer_port, 5432);
+}
+
 TEST(Owners, ContainerIdFromCgroup) {
   const std::string id(64, 'a');
   EXPECT_EQ(container_from_cgroup("0::/system.slice/docker-" + id + ".scope\n"), "aaaaaaaaaaaa");

@@ -33,6 +33,9 @@ for pairs in $sizes; do
   t[ls_an_noowners]=$(median_ms -i "$portkit ls -a -t -n")
   t[ss_tan]=$(median_ms -i "ss -tan")
   t[who]=$(median_ms -i "$portkit who $port")
+  # A filter the kernel applies (inet_diag bytecode): only the held port's sockets come back.
+  t[ls_filter]=$(median_ms -i "$portkit ls -t -n 'sport = :$port or dport = :$port'")
+  t[ss_filter]=$(median_ms -i "ss -tanp 'sport = :$port or dport = :$port'")
   if command -v netstat >/dev/null; then t[netstat]=$(median_ms -i "netstat -tanp"); fi
   if command -v lsof >/dev/null; then
     t[lsof]=$(median_ms -i "lsof -nP -iTCP")
@@ -44,6 +47,7 @@ for pairs in $sizes; do
   [[ -n ${t[lsof]:-} ]] && printf '                                  lsof -nP -iTCP %7s ms   ratio %s\n' "${t[lsof]}" "$(ratio "${t[lsof]}" "${t[ls_a]}")"
   printf '  ls (listening)   %8s ms   ss -tulpn %7s ms   ratio %s faster\n' "${t[ls]}" "${t[ss_tulpn]}" "$(ratio "${t[ss_tulpn]}" "${t[ls]}")"
   printf '  ls -a -t -n      %8s ms   ss -tan %9s ms   ratio %s (portkit/ss %.2f)\n' "${t[ls_an_noowners]}" "${t[ss_tan]}" "$(ratio "${t[ss_tan]}" "${t[ls_an_noowners]}")" "$(python3 -c "print(${t[ls_an_noowners]}/${t[ss_tan]})")"
+  printf '  ls -t FILTER     %8s ms   ss -tanp FILTER %s ms   ratio %s faster\n' "${t[ls_filter]}" "${t[ss_filter]}" "$(ratio "${t[ss_filter]}" "${t[ls_filter]}")"
   printf '  who PORT         %8s ms' "${t[who]}"
   [[ -n ${t[lsof_port]:-} ]] && printf '   lsof -iTCP:PORT %s ms (%s)' "${t[lsof_port]}" "$(ratio "${t[lsof_port]}" "${t[who]}")"
   [[ -n ${t[fuser]:-} ]] && printf '   fuser %s ms (%s)' "${t[fuser]}" "$(ratio "${t[fuser]}" "${t[who]}")"

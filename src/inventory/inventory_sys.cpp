@@ -118,8 +118,14 @@ Result<bool> visit_netlink(const InventoryQuery& query, const SocketVisitor& vis
   if (!opened) return opened.error();
   auto& socket = *opened;
   // 16-bit jumps: beyond ~3,000 ranges the caller's own filter does the work alone.
-  const auto bytecode = query.local_ports.size() <= 3000 ? local_port_bytecode(query.local_ports)
-                                                         : std::vector<std::uint8_t>{};
+  auto bytecode = query.local_ports.size() <= 3000 ? local_port_bytecode(query.local_ports)
+                                                   : std::vector<std::uint8_t>{};
+  if (bytecode.empty()) {
+    bytecode = query.bytecode;
+  } else if (!query.bytecode.empty()) {
+    // Both, or (past the jumps' reach) the ports alone: the caller filters again anyway.
+    if (auto both = diag_bytecode::all_of(bytecode, query.bytecode)) bytecode = std::move(*both);
+  }
   const auto run = [&](std::uint8_t family, Proto proto) {
     return dump(socket.get(), family, proto, query, bytecode, visit);
   };

@@ -242,4 +242,74 @@ std::vector<std::uint8_t> local_port_bytecode(std::span<const PortRange> ranges)
   return bytes;
 }
 
+namespace diag_bytecode {
+
+namespace {
+
+constexpr std::size_t kOp = sizeof(inet_diag_bc_op);
+
+inet_diag_bc_op op_at(const Program& program, std::size_t at) {
+  inet_diag_bc_op op{};
+  std::memcpy(&op, program.data() + at, kOp);
+  return op;
+}
+
+void append(Program& program, inet_diag_bc_op op) {
+  const auto at = program.size();
+  program.resize(at + kOp);
+  std::memcpy(program.data() + at, &op, kOp);
+}
+
+}  // namespace
+
+Program port_condition(End end, PortOp op, std::uint16_t port) {
+  static constexpr std::array<std::array<std::uint8_t, 3>, 2> kCodes{
+      {{INET_DIAG_BC_S_GE, INET_DIAG_BC_S_LE, INET_DIAG_BC_S_EQ},
+       {INET_DIAG_BC_D_GE, INET_DIAG_BC_D_LE, INET_DIAG_BC_D_EQ}}};
+  Program program;
+  // Two words: the op (true: the next op; false: past the end + 4, reject), then the port.
+  append(program,
+         {kCodes[static_cast<std::size_t>(end)][static_cast<std::size_t>(op)], 2 * kOp, 3 * kOp});
+  append(program, {0, 0, port});
+  return program;
+}
+
+std::optional<Program> all_of(const Program& first, const Program& second) {
+  if (first.size() + second.size() > kMaxBytecode) return std::nullopt;
+  // First, then second; first's rejections (past its end + 4) move to past the whole's end + 4.
+  Program joined = first;
+  for (std::size_t at = 0; at < first.size();) {
+    auto op = op_at(first, at);
+    if (at + op.no == first.size() + kOp) {
+      op.no = static_cast<std::uint16_t>(op.no + second.size());
+      std::memcpy(joined.data() + at, &op, kOp);
+    }
+    at += op.yes;
+  }
+  joined.insert(joined.end(), second.begin(), second.end());
+  return joined;
+}
+
+std::optional<Program> any_of(const Program& first, const Program& second) {
+  if (first.size() + second.size() + kOp > kMaxBytecode) return std::nullopt;
+  // First, a jump over second to the end (first accepted), then second, where first's
+  // rejections land. A JMP always takes its "no"; its "yes" only keeps the kernel's audit,
+  // which follows "yes" links to find where jumps may land.
+  Program joined = first;
+  append(joined, {INET_DIAG_BC_JMP, kOp, static_cast<std::uint16_t>(kOp + second.size())});
+  joined.insert(joined.end(), second.begin(), second.end());
+  return joined;
+}
+
+std::optional<Program> negation(const Program& program) {
+  if (program.size() + kOp > kMaxBytecode) return std::nullopt;
+  // Accepted by `program`: into a jump past the end + 4 (reject). Rejected by it: past its end
+  // + 4, which is the end of the whole (accept).
+  Program negated = program;
+  append(negated, {INET_DIAG_BC_JMP, kOp, 2 * kOp});
+  return negated;
+}
+
+}  // namespace diag_bytecode
+
 }  // namespace portkit

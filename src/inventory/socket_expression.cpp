@@ -339,7 +339,155 @@ bool test_matches(const EitherPortTest& test, const SocketRecord& socket) {
   });
 }
 
+// A compiled part: the bytecode, and whether it accepts exactly the sockets the part matches
+// (else it accepts more; only an exact part may be negated).
+struct Compiled {
+  diag_bytecode::Program program;
+  bool exact = true;
+};
+
+std::optional<Compiled> compile(const SocketExpression& node);
+
+std::optional<Compiled> compile_port(diag_bytecode::End end, Compare compare, std::uint16_t port) {
+  using diag_bytecode::PortOp;
+  const auto condition = [&](PortOp op) { return diag_bytecode::port_condition(end, op, port); };
+  std::optional<diag_bytecode::Program> program;
+  switch (compare) {
+    case Compare::equal:
+      program = condition(PortOp::equal);
+      break;
+    case Compare::not_equal:
+      program = diag_bytecode::negation(condition(PortOp::equal));
+      break;
+    case Compare::less:
+      program = diag_bytecode::negation(condition(PortOp::at_least));
+      break;
+    case Compare::less_equal:
+      program = condition(PortOp::at_most);
+      break;
+    case Compare::greater:
+      program = diag_bytecode::negation(condition(PortOp::at_most));
+      break;
+    case Compare::greater_equal:
+      program = condition(PortOp::at_least);
+      break;
+  }
+  if (!program) return std::nullopt;
+  return Compiled{std::move(*program)};
+}
+
+std::optional<Compiled> compile_range(diag_bytecode::End end, const PortRange& range) {
+  if (range.low == range.high) return compile_port(end, Compare::equal, range.low);
+  auto low = compile_port(end, Compare::greater_equal, range.low);
+  auto high = compile_port(end, Compare::less_equal, range.high);
+  auto both = diag_bytecode::all_of(low->program, high->program);
+  if (!both) return std::nullopt;
+  return Compiled{std::move(*both)};
+}
+
+std::optional<Compiled> compile_test(const SocketExpression& node) {
+  using diag_bytecode::End;
+  if (const auto* port = std::get_if<PortTest>(&node.test)) {
+    return compile_port(port->local ? End::local : End::peer, port->compare, port->port);
+  }
+  if (const auto* address = std::get_if<AddressTest>(&node.test)) {
+    // "src *:443" is a port test; an address is left to user space.
+    if (address->address || !address->port) return std::nullopt;
+    return compile_port(address->local ? End::local : End::peer, Compare::equal, *address->port);
+  }
+  if (const auto* either = std::get_if<EitherPortTest>(&node.test)) {
+    std::optional<Compiled> any;
+    for (const auto& range : either->ranges) {
+      for (const auto end : {End::local, End::peer}) {
+        auto part = compile_range(end, range);
+        if (!part) return std::nullopt;
+        if (!any) {
+          any = std::move(part);
+          continue;
+        }
+        auto joined = diag_bytecode::any_of(any->program, part->program);
+        if (!joined) return std::nullopt;
+        any->program = std::move(*joined);
+      }
+    }
+    return any;
+  }
+  return std::nullopt;  // a state: the request's state mask, not bytecode
+}
+
+std::optional<Compiled> compile(const SocketExpression& node) {
+  switch (node.kind) {
+    case SocketExpression::Kind::test:
+      return compile_test(node);
+    case SocketExpression::Kind::all_of: {
+      // A part that cannot be compiled is left out: the rest still narrows, no longer exactly.
+      std::optional<Compiled> all;
+      bool exact = true;
+      for (const auto& child : node.children) {
+        auto part = compile(*child);
+        if (!part) {
+          exact = false;
+          continue;
+        }
+        exact = exact && part->exact;
+        if (!all) {
+          all = std::move(part);
+          continue;
+        }
+        auto joined = diag_bytecode::all_of(all->program, part->program);
+        if (!joined) return std::nullopt;
+        all->program = std::move(*joined);
+      }
+      if (all) all->exact = exact;
+      return all;
+    }
+    case SocketExpression::Kind::any_of: {
+      // Every alternative must narrow, or nothing can be left out.
+      std::optional<Compiled> any;
+      for (const auto& child : node.children) {
+        auto part = compile(*child);
+        if (!part) return std::nullopt;
+        if (!any) {
+          any = std::move(part);
+          continue;
+        }
+        auto joined = diag_bytecode::any_of(any->program, part->program);
+        if (!joined) return std::nullopt;
+        any->program = std::move(*joined);
+        any->exact = any->exact && part->exact;
+      }
+      return any;
+    }
+    case SocketExpression::Kind::negation: {
+      auto inner = compile(*node.children.front());
+      if (!inner || !inner->exact) return std::nullopt;
+      auto negated = diag_bytecode::negation(inner->program);
+      if (!negated) return std::nullopt;
+      return Compiled{std::move(*negated)};
+    }
+  }
+  return std::nullopt;
+}
+
+std::uint32_t required_states(const SocketExpression& node) {
+  if (node.kind == SocketExpression::Kind::test) {
+    if (const auto* state = std::get_if<StateTest>(&node.test)) return state->states;
+  }
+  std::uint32_t states = ~0U;
+  if (node.kind == SocketExpression::Kind::all_of) {
+    for (const auto& child : node.children) states &= required_states(*child);
+  }
+  return states;
+}
+
 }  // namespace
+
+KernelSocketFilter kernel_filter(const SocketExpression& expression) {
+  KernelSocketFilter filter;
+  filter.states = required_states(expression);
+  if (auto compiled = compile(expression)) filter.bytecode = std::move(compiled->program);
+  return filter;
+}
 
 Result<std::shared_ptr<const SocketExpression>> parse_socket_expression(
     std::span<const std::string> words) {

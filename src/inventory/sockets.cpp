@@ -186,6 +186,12 @@ InventoryQuery narrowed_query(const ListOptions& options) {
     query.tcp_states = bit(SocketState::listen) | bit(SocketState::close);
   }
   if (query.local_ports.empty()) query.local_ports = filter.local_port;
+  if (filter.expression) {
+    // The kernel narrows the dump; the expression still decides each socket (passes()).
+    auto kernel = kernel_filter(*filter.expression);
+    query.tcp_states &= kernel.states;
+    query.bytecode = std::move(kernel.bytecode);
+  }
   return query;
 }
 

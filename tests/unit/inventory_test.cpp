@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "diag_bytecode_model.hpp"
 #include "portkit/inventory/sockets.hpp"
 
 namespace portkit {
@@ -284,58 +285,8 @@ TEST(Owners, ContainerIdFromCgroup) {
 namespace portkit {
 namespace {
 
-struct BcOp {
-  std::uint8_t code, yes;
-  std::uint16_t no;
-};
-constexpr std::uint8_t kJmp = 1, kSge = 2, kSle = 3;
-
-std::vector<BcOp> ops_of(const std::vector<std::uint8_t>& bytes) {
-  std::vector<BcOp> ops(bytes.size() / sizeof(BcOp));
-  std::memcpy(ops.data(), bytes.data(), ops.size() * sizeof(BcOp));
-  return ops;
-}
-
-bool kernel_accepts(const std::vector<std::uint8_t>& bytes, std::uint16_t port) {
-  const auto ops = ops_of(bytes);
-  int len = static_cast<int>(bytes.size());
-  std::size_t at = 0;
-  while (len > 0) {
-    const auto& op = ops.at(at / 4);
-    bool yes = true;
-    if (op.code == kJmp) yes = false;
-    if (op.code == kSge) yes = port >= ops.at(at / 4 + 1).no;
-    if (op.code == kSle) yes = port <= ops.at(at / 4 + 1).no;
-    const int step = yes ? op.yes : op.no;
-    len -= step;
-    at += static_cast<std::size_t>(step);
-  }
-  return len == 0;
-}
-
-// The audit: every jump a multiple of 4, not beyond end + 4, and landing on an op reached by
-// following "yes" from the start (valid_cc).
-bool kernel_audit_passes(const std::vector<std::uint8_t>& bytes) {
-  const auto ops = ops_of(bytes);
-  const int total = static_cast<int>(bytes.size());
-  std::vector<bool> reachable(static_cast<std::size_t>(total / 4 + 1), false);
-  for (int at = 0; at < total;) {
-    reachable[static_cast<std::size_t>(at / 4)] = true;
-    const auto yes = ops.at(static_cast<std::size_t>(at / 4)).yes;
-    if (yes < 4 || yes % 4) return false;
-    at += yes;
-  }
-  for (int at = 0; at < total;) {
-    const auto& op = ops.at(static_cast<std::size_t>(at / 4));
-    const int len = total - at;
-    const int min_len = (op.code == kSge || op.code == kSle) ? 8 : 4;
-    if (op.yes < min_len || op.yes > len + 4 || op.yes % 4) return false;
-    if (op.no < min_len || op.no > len + 4 || op.no % 4) return false;
-    if (op.no < len && !reachable[static_cast<std::size_t>((at + op.no) / 4)]) return false;
-    at += op.yes;
-  }
-  return true;
-}
+using testing_model::kernel_accepts;
+using testing_model::kernel_audit_passes;
 
 TEST(LocalPortBytecode, AcceptsExactlyThePortsInTheRanges) {
   EXPECT_TRUE(local_port_bytecode({}).empty());

@@ -4,8 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
 #include <vector>
+
+#include "diag_bytecode_model.hpp"
 
 namespace portkit {
 namespace {
@@ -96,6 +99,111 @@ TEST(SocketExpression, ErrorsNameTheWord) {
   std::vector<std::string> nots(100000, "not");
   nots.push_back("22");
   EXPECT_NE(error(nots).find("nests too deeply"), std::string::npos);
+}
+
+// ---- what the kernel is asked to narrow: states and port tests as bytecode, run through the
+// model of the kernel's interpreter and audit.
+
+KernelSocketFilter kernel_of(const std::vector<std::string>& words) {
+  const auto expression = parse_socket_expression(words);
+  EXPECT_TRUE(expression) << (expression ? "" : expression.error().message);
+  return kernel_filter(**expression);
+}
+
+bool kernel_keeps(const KernelSocketFilter& filter, const SocketRecord& socket) {
+  if ((filter.states & (1U << static_cast<unsigned>(socket.state))) == 0) return false;
+  return filter.bytecode.empty() ||
+         testing_model::kernel_accepts(filter.bytecode, socket.local_port, socket.peer_port);
+}
+
+TEST(KernelFilter, PortTestsCompileExactlyAndStatesBecomeTheMask) {
+  const std::vector<std::vector<std::string>> exact{{"sport = :22"},
+                                                    {"dport != :443"},
+                                                    {"sport < :1024"},
+                                                    {"sport <= :1024"},
+                                                    {"dport > :1024"},
+                                                    {"dport >= :1024"},
+                                                    {"80"},
+                                                    {"8000-8999"},
+                                                    {"src *:443"},
+                                                    {"not ( sport = :22 or dport = :22 )"},
+                                                    {"sport > :10 sport < :30"},
+                                                    {"not not sport = :22"}};
+  for (const auto& words : exact) {
+    const auto filter = kernel_of(words);
+    ASSERT_FALSE(filter.bytecode.empty()) << words[0];
+    ASSERT_TRUE(testing_model::kernel_audit_passes(filter.bytecode)) << words[0];
+    const auto expression = *parse_socket_expression(words);
+    for (std::uint32_t local = 0; local < 65536; local += 7) {
+      for (const std::uint16_t peer : {0, 22, 443, 1023, 1024, 1025, 8500, 65535}) {
+        auto socket = kSsh;
+        socket.local_port = static_cast<std::uint16_t>(local);
+        socket.peer_port = peer;
+        ASSERT_EQ(kernel_keeps(filter, socket), expression_matches(*expression, socket))
+            << words[0] << " " << local << " " << peer;
+      }
+    }
+  }
+  const auto states = kernel_of({"state established sport = :22"});
+  EXPECT_EQ(states.states, 1U << static_cast<unsigned>(SocketState::established));
+  EXPECT_FALSE(states.bytecode.empty());
+  // Addresses and states under "or" or "not" stay in user space.
+  EXPECT_TRUE(kernel_of({"dst 10.0.0.0/8"}).bytecode.empty());
+  EXPECT_EQ(kernel_of({"state listening or sport = :22"}).states, ~0U);
+  EXPECT_TRUE(kernel_of({"state listening or sport = :22"}).bytecode.empty());
+  EXPECT_TRUE(kernel_of({"not ( dst 10.0.0.0/8 sport = :22 )"}).bytecode.empty());
+}
+
+// Random expressions over random sockets: whatever the expression keeps, the kernel keeps.
+TEST(KernelFilter, NeverDropsASocketTheExpressionKeeps) {
+  std::mt19937 random(20261129);
+  const std::vector<std::string> atoms{"sport = :22",
+                                       "dport != :443",
+                                       "sport < :1024",
+                                       "dport >= :40000",
+                                       "22",
+                                       "8000-8999",
+                                       "src *:443",
+                                       "dst 10.0.0.0/8",
+                                       "src 10.0.0.5",
+                                       "state established",
+                                       "state listening",
+                                       "state time-wait",
+                                       "dst [2001:db8::]/32:40000"};
+  const std::vector<std::string> addresses{"10.0.0.5", "192.0.2.7", "2001:db8::1", "0.0.0.0"};
+  const std::vector<std::uint16_t> ports{0, 22, 80, 443, 1023, 1024, 8080, 8500, 40000, 51000};
+  const std::vector<SocketState> states{SocketState::established, SocketState::listen,
+                                        SocketState::time_wait, SocketState::syn_recv};
+  const auto pick = [&](const auto& from) { return from[random() % from.size()]; };
+  std::function<std::string(int)> expression_text = [&](int depth) -> std::string {
+    const auto choice = depth > 3 ? 0 : random() % 5;
+    if (choice == 0) return pick(atoms);
+    if (choice == 1) return "not " + expression_text(depth + 1);
+    const auto join = choice == 2 ? " or " : " and ";
+    return "( " + expression_text(depth + 1) + join + expression_text(depth + 1) + " )";
+  };
+  int compiled = 0;
+  for (int round = 0; round < 3000; ++round) {
+    const std::vector<std::string> words{expression_text(0)};
+    const auto expression = parse_socket_expression(words);
+    ASSERT_TRUE(expression) << words[0] << ": " << expression.error().message;
+    const auto filter = kernel_filter(**expression);
+    if (!filter.bytecode.empty()) {
+      ++compiled;
+      ASSERT_TRUE(testing_model::kernel_audit_passes(filter.bytecode)) << words[0];
+    }
+    for (int trial = 0; trial < 40; ++trial) {
+      const auto local = pick(addresses);
+      const auto family_v6 = local.find(':') != std::string::npos;
+      const auto socket =
+          record(local.c_str(), pick(ports), family_v6 ? "2001:db8:1::9" : "10.0.0.9", pick(ports),
+                 pick(states));
+      if (expression_matches(**expression, socket)) {
+        ASSERT_TRUE(kernel_keeps(filter, socket)) << words[0];
+      }
+    }
+  }
+  EXPECT_GT(compiled, 500);  // the property is not met by compiling nothing
 }
 
 }  // namespace

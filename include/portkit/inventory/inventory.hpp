@@ -113,6 +113,9 @@ struct InventoryQuery {
   // Netlink only: the kernel returns only sockets whose local port is in one of these (the
   // caller still filters; /proc has no such filter).
   std::vector<PortRange> local_ports;
+  // Netlink only: a further filter the kernel applies (joined to local_ports by "and"); the
+  // caller still filters.
+  std::vector<std::uint8_t> bytecode;
   // Netlink only: ask for TCP's tcp_info (ls -i) and socket memory (ls -m) with each socket.
   bool tcp_info = false;
   bool memory = false;
@@ -121,6 +124,21 @@ struct InventoryQuery {
 // inet_diag bytecode (INET_DIAG_REQ_BYTECODE) accepting a local port in any of `ranges`;
 // empty for no ranges. At most a few thousand ranges fit the 16-bit jumps.
 std::vector<std::uint8_t> local_port_bytecode(std::span<const PortRange> ranges);
+
+// Pieces of inet_diag bytecode and ss's way of joining them. A program accepts a socket by
+// running off its end and rejects it by jumping 4 bytes past it; a condition falls through
+// when true and jumps when false. Jumps are 16 bits: the joins refuse (nullopt) a program
+// past kMaxBytecode bytes.
+namespace diag_bytecode {
+using Program = std::vector<std::uint8_t>;
+constexpr std::size_t kMaxBytecode = 16384;
+enum class End : std::uint8_t { local, peer };
+enum class PortOp : std::uint8_t { at_least, at_most, equal };
+Program port_condition(End end, PortOp op, std::uint16_t port);
+std::optional<Program> all_of(const Program& first, const Program& second);
+std::optional<Program> any_of(const Program& first, const Program& second);
+std::optional<Program> negation(const Program& program);
+}  // namespace diag_bytecode
 
 struct Inventory {
   std::vector<SocketRecord> sockets;

@@ -27,4 +27,16 @@ Result<std::shared_ptr<const SocketExpression>> parse_socket_expression(
 
 bool expression_matches(const SocketExpression& expression, const SocketRecord& socket);
 
+// What of an expression the kernel can apply while it dumps, so fewer sockets are copied out:
+// the states it requires (a state test joined by "and" at the top), and its port tests as
+// inet_diag bytecode. Both only narrow: every socket the expression matches passes them, so
+// the expression is still evaluated on what comes back. Address tests stay in user space (the
+// kernel matches an IPv4 prefix against v4-mapped IPv6 addresses too, ss's filter does not),
+// and so does a "not" over anything that is not compiled exactly.
+struct KernelSocketFilter {
+  std::uint32_t states = ~0U;          // bit per SocketState
+  std::vector<std::uint8_t> bytecode;  // empty: no narrowing
+};
+KernelSocketFilter kernel_filter(const SocketExpression& expression);
+
 }  // namespace portkit

@@ -29,6 +29,7 @@
 #include "scan/icmp_packets.hpp"
 #include "scan/tcp_packets.hpp"
 #include "service/protocol.hpp"
+#include "unit/diag_bytecode_model.hpp"
 
 namespace {
 
@@ -262,9 +263,24 @@ void fuzz_socket_expression(std::string_view text) {
   negated.insert(negated.end(), words.begin(), words.end());
   negated.emplace_back(")");
   const auto inverse = portkit::parse_socket_expression(negated);
-  for (const auto& socket : {v4, v6}) {
-    const bool matched = portkit::expression_matches(**expression, socket);
-    if (inverse) require(portkit::expression_matches(**inverse, socket) != matched);
+  // What the kernel is asked to narrow never drops a socket the filter keeps (the model of
+  // the kernel's interpreter and audit is the unit tests').
+  const auto kernel = portkit::kernel_filter(**expression);
+  require(kernel.bytecode.size() <= portkit::diag_bytecode::kMaxBytecode);
+  if (!kernel.bytecode.empty()) {
+    require(portkit::testing_model::kernel_audit_passes(kernel.bytecode));
+  }
+  for (auto socket : {v4, v6}) {
+    for (const std::uint16_t port : {0, 22, 443, 51000, 65535}) {
+      socket.local_port = port;
+      const bool matched = portkit::expression_matches(**expression, socket);
+      if (inverse) require(portkit::expression_matches(**inverse, socket) != matched);
+      const bool kept =
+          (kernel.states & (1U << static_cast<unsigned>(socket.state))) != 0 &&
+          (kernel.bytecode.empty() || portkit::testing_model::kernel_accepts(
+                                          kernel.bytecode, socket.local_port, socket.peer_port));
+      if (matched) require(kept);
+    }
   }
 }
 

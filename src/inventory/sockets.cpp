@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -356,7 +355,20 @@ SocketStats compute_stats(const std::vector<SocketRecord>& sockets, const HostPo
                           std::size_t top_destinations) {
   SocketStats stats;
   stats.ephemeral = host.ephemeral;
-  std::map<std::pair<std::array<std::uint8_t, 17>, std::uint16_t>, PortPressure> by_peer;
+  // Hashed, not ordered: `top` asks every refresh, with tens of thousands of connections.
+  struct Destination {
+    std::array<std::uint8_t, 17> peer{};  // address bytes, then the family
+    std::uint16_t port = 0;
+    bool operator==(const Destination&) const = default;
+  };
+  struct DestinationHash {
+    std::size_t operator()(const Destination& key) const noexcept {
+      std::size_t hash = 0xcbf29ce484222325ULL ^ key.port;
+      for (const auto byte : key.peer) hash = (hash ^ byte) * 0x100000001b3ULL;
+      return hash;
+    }
+  };
+  std::unordered_map<Destination, PortPressure, DestinationHash> by_peer;
   // A connection on a listened port was accepted, not made from an ephemeral port, even when
   // the listened port lies inside the ephemeral range.
   std::vector<bool> listened(65536);
@@ -374,19 +386,32 @@ SocketStats compute_stats(const std::vector<SocketRecord>& sockets, const HostPo
                           socket.peer_port != 0 && host.in_ephemeral(socket.local_port) &&
                           !listened[socket.local_port];
     if (!outgoing) continue;
-    std::array<std::uint8_t, 17> key{};
-    std::copy(socket.peer.bytes.begin(), socket.peer.bytes.end(), key.begin());
-    key[16] = socket.peer.is_v6;
-    auto& pressure = by_peer[{key, socket.peer_port}];
+    Destination key{.port = socket.peer_port};
+    std::copy(socket.peer.bytes.begin(), socket.peer.bytes.end(), key.peer.begin());
+    key.peer[16] = socket.peer.is_v6;
+    auto& pressure = by_peer[key];
     pressure.peer = socket.peer;
     pressure.peer_port = socket.peer_port;
     pressure.ephemeral_size = host.ephemeral.size();
     ++pressure.connections;
   }
+  stats.pressure.reserve(by_peer.size());
   for (auto& [key, pressure] : by_peer) stats.pressure.push_back(pressure);
-  std::sort(stats.pressure.begin(), stats.pressure.end(),
-            [](const auto& a, const auto& b) { return a.connections > b.connections; });
-  if (stats.pressure.size() > top_destinations) stats.pressure.resize(top_destinations);
+  // Most used first; ties by address and port, so the order does not depend on the hash.
+  const auto busier = [](const PortPressure& a, const PortPressure& b) {
+    if (a.connections != b.connections) return a.connections > b.connections;
+    if (a.peer.is_v6 != b.peer.is_v6) return !a.peer.is_v6;
+    if (a.peer.bytes != b.peer.bytes) return a.peer.bytes < b.peer.bytes;
+    return a.peer_port < b.peer_port;
+  };
+  if (top_destinations >= stats.pressure.size()) {
+    std::sort(stats.pressure.begin(), stats.pressure.end(), busier);  // all of them (top)
+  } else {
+    std::partial_sort(stats.pressure.begin(),
+                      stats.pressure.begin() + static_cast<std::ptrdiff_t>(top_destinations),
+                      stats.pressure.end(), busier);
+    stats.pressure.resize(top_destinations);
+  }
   return stats;
 }
 

@@ -243,6 +243,10 @@ class TopPane {
   void type(const std::string& text) { tmux({"send-keys", "-t", session_, "-l", text}); }
   void press(const std::string& key) { tmux({"send-keys", "-t", session_, key}); }
   std::string screen() { return tmux({"capture-pane", "-p", "-t", session_}).out; }
+  // The screen with its attributes as escape sequences (colours, bold, reverse).
+  std::string screen_with_attributes() {
+    return tmux({"capture-pane", "-p", "-e", "-t", session_}).out;
+  }
   bool alternate_screen() {
     return tmux({"display", "-p", "-t", session_, "#{alternate_on}"}).out == "1\n";
   }
@@ -400,6 +404,35 @@ TEST(TopCli, SigtermAndSigintLeaveTheTerminalAsItWas) {
     EXPECT_NE(shown.find("exit=0"), std::string::npos) << signal << "\n" << shown;
     EXPECT_NE(shown.find("same-modes\n"), std::string::npos) << signal << "\n" << shown;
     EXPECT_FALSE(pane.alternate_screen()) << signal;
+  }
+}
+
+// Colour on a colour terminal; none with NO_COLOR or --color never, and none on a plain vt100
+// (as over a bare SSH session), where bold and reverse still mark the title and headings.
+TEST(TopCli, ColourOnlyWhereWantedAndAPlainTerminalWorks) {
+  const LoopbackListener listener;
+  const auto run = [&](const std::string& environment, const std::string& global_flags) {
+    TopPane pane;
+    pane.type(environment + " " + PORTKIT_BINARY + " " + global_flags + " top --filter " +
+              listener.port_text() + " --interval 200ms");
+    pane.press("Enter");
+    pane.wait_for(has_rates);
+    auto shown = pane.screen_with_attributes();
+    pane.type("q");
+    pane.wait_for([&](const std::string&) { return !pane.alternate_screen(); });
+    return shown;
+  };
+  const std::string cyan = "\x1b[36m";  // the headings' colour
+  const auto coloured = run("TERM=xterm-256color", "");
+  EXPECT_NE(coloured.find(cyan), std::string::npos) << coloured;
+  for (const auto& [environment, flags] :
+       std::vector<std::pair<std::string, std::string>>{{"TERM=xterm-256color NO_COLOR=1", ""},
+                                                        {"TERM=vt100", ""},
+                                                        {"TERM=xterm-256color", "--color never"}}) {
+    const auto plain = run(environment, flags);
+    EXPECT_EQ(plain.find(cyan), std::string::npos) << environment << flags << "\n" << plain;
+    EXPECT_NE(plain.find("portkit top"), std::string::npos) << environment << "\n" << plain;
+    EXPECT_NE(plain.find("\x1b[1m"), std::string::npos) << environment << "\n" << plain;
   }
 }
 

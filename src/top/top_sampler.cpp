@@ -51,13 +51,20 @@ Result<TopView> TopSampler::sample() {
   query.tcp_info = true;
   query.backend = InventoryBackend::netlink;
   sockets_.clear();
-  auto used =
-      visit_inventory(query, [this](const SocketRecord& socket) { sockets_.push_back(socket); });
+  counters_.clear();
+  // Each socket's tcp_info is read into its two counters and let go at once: the kernel's
+  // answer is not kept (the same few blocks serve every socket, rather than 40k allocations
+  // held until the next refresh).
+  auto used = visit_inventory(query, [this](const SocketRecord& socket) {
+    counters_.push_back(TopTracker::counters_of(socket));
+    sockets_.push_back(socket);
+    sockets_.back().details.reset();
+  });
   if (!used) return used.error();
   const auto now = std::chrono::steady_clock::now();
   const double seconds = std::chrono::duration<double>(now - last_).count();
   last_ = now;
-  auto view = tracker_.update(sockets_, seconds);
+  auto view = tracker_.update(sockets_, counters_, seconds);
   name_owners(view.ports, *owners_);
   return view;
 }

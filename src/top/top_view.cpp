@@ -56,7 +56,20 @@ std::size_t TopTracker::KeyHash::operator()(const Key& key) const noexcept {
 TopTracker::TopTracker(HostPortConfig host, std::size_t top_destinations)
     : host_(std::move(host)), top_destinations_(top_destinations) {}
 
+TopTracker::ByteCounters TopTracker::counters_of(const SocketRecord& socket) {
+  if (!socket.details || !socket.details->tcp) return {};
+  return {socket.details->tcp->bytes_received, socket.details->tcp->bytes_acked, true};
+}
+
 TopView TopTracker::update(const std::vector<SocketRecord>& sockets, double seconds) {
+  std::vector<ByteCounters> counters;
+  counters.reserve(sockets.size());
+  for (const auto& socket : sockets) counters.push_back(counters_of(socket));
+  return update(sockets, counters, seconds);
+}
+
+TopView TopTracker::update(const std::vector<SocketRecord>& sockets,
+                           std::span<const ByteCounters> byte_counters, double seconds) {
   TopView view;
   view.interval_seconds = first_ ? 0 : seconds;
   view.ephemeral = host_.ephemeral;
@@ -84,7 +97,8 @@ TopView TopTracker::update(const std::vector<SocketRecord>& sockets, double seco
   std::unordered_map<Key, Counters, KeyHash> current;
   current.reserve(previous_.size() + 16);
   std::vector<std::unordered_map<Key, PeerCount, KeyHash>> peers(view.ports.size());
-  for (const auto& socket : sockets) {
+  for (std::size_t at = 0; at < sockets.size(); ++at) {
+    const auto& socket = sockets[at];
     if (socket.proto != Proto::tcp || socket.state == SocketState::listen) continue;
     const auto found = port_index.find(socket.local_port);
     if (found == port_index.end()) continue;
@@ -97,10 +111,8 @@ TopView TopTracker::update(const std::vector<SocketRecord>& sockets, double seco
       ++peer.connections;
     }
     const Key key{socket.local, socket.peer, socket.local_port, socket.peer_port};
-    Counters counters;
-    if (socket.details && socket.details->tcp) {
-      counters = {socket.details->tcp->bytes_received, socket.details->tcp->bytes_acked};
-    }
+    const auto& known = byte_counters[at];
+    Counters counters{known.received, known.acked};
     const auto before = previous_.find(key);
     if (before == previous_.end()) {
       if (!first_) {
@@ -113,7 +125,7 @@ TopView TopTracker::update(const std::vector<SocketRecord>& sockets, double seco
       port.bytes_out += growth(counters.acked, before->second.acked);
       // A TIME_WAIT socket has no tcp_info: keep its last counters, so the connection's bytes
       // are not counted again should it be reported with them once more.
-      if (!socket.details || !socket.details->tcp) counters = before->second;
+      if (!known.known) counters = before->second;
     }
     current.insert_or_assign(key, counters);
   }

@@ -74,8 +74,21 @@ class TopTracker {
  public:
   explicit TopTracker(HostPortConfig host, std::size_t top_destinations = 10);
 
+  // A connection's byte counters from tcp_info (none for TIME_WAIT, a listener, or a dump
+  // without tcp_info).
+  struct ByteCounters {
+    std::uint64_t received = 0;
+    std::uint64_t acked = 0;
+    bool known = false;
+  };
+  static ByteCounters counters_of(const SocketRecord& socket);
+
   // Folds one sample of TCP sockets (with tcp_info) taken `seconds` after the previous one.
   TopView update(const std::vector<SocketRecord>& sockets, double seconds);
+  // The same with each socket's counters given beside it (counters[i] for sockets[i]): the
+  // sampler keeps only these, not every socket's tcp_info.
+  TopView update(const std::vector<SocketRecord>& sockets, std::span<const ByteCounters> counters,
+                 double seconds);
 
  private:
   struct Key {
@@ -129,7 +142,8 @@ class TopSampler {
 
  private:
   TopTracker tracker_;
-  std::vector<SocketRecord> sockets_;
+  std::vector<SocketRecord> sockets_;  // without their tcp_info: counters_ holds what is used
+  std::vector<TopTracker::ByteCounters> counters_;
   std::chrono::steady_clock::time_point last_{};
   std::unique_ptr<OwnerCache> owners_;
 };

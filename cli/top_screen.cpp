@@ -37,6 +37,9 @@ class Terminal {
     }
   }
   bool open(bool color) {
+    // The terminal's description is looked up first: newterm() on an unknown TERM fails
+    // after allocating what it never frees.
+    if (!terminal_described()) return false;
     screen_ = newterm(nullptr, stdout, stdin);
     if (screen_ == nullptr) return false;
     set_term(screen_);

@@ -17,6 +17,10 @@ struct TopScreenSettings {
   std::uint64_t iterations = 0;  // refreshes before leaving by itself; 0 for none
 };
 
+// Whether terminfo describes $TERM (terminal_check.cpp: <term.h> defines a macro for every
+// terminfo capability, so it is kept out of every other file).
+bool terminal_described();
+
 // Returns the exit code: 0 on q, SIGINT or SIGTERM, or after `iterations`; 3 when the
 // terminal cannot be used or a sample fails (the message is printed after the screen is gone).
 int run_top_screen(TopSampler& sampler, const TopScreenSettings& settings);

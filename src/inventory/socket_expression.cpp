@@ -348,6 +348,23 @@ struct Compiled {
 
 std::optional<Compiled> compile(const SocketExpression& node);
 
+using Join = std::optional<diag_bytecode::Program> (*)(const diag_bytecode::Program&,
+                                                       const diag_bytecode::Program&);
+
+// Joins `part` onto `into` (the first part starts it); false when the program outgrows the
+// jumps' reach.
+bool fold(std::optional<Compiled>& into, Compiled part, Join join) {
+  if (!into) {
+    into = std::move(part);
+    return true;
+  }
+  auto joined = join(into->program, part.program);
+  if (!joined) return false;
+  into->program = std::move(*joined);
+  into->exact = into->exact && part.exact;
+  return true;
+}
+
 std::optional<Compiled> compile_port(diag_bytecode::End end, Compare compare, std::uint16_t port) {
   using diag_bytecode::PortOp;
   const auto condition = [&](PortOp op) { return diag_bytecode::port_condition(end, op, port); };
@@ -400,14 +417,7 @@ std::optional<Compiled> compile_test(const SocketExpression& node) {
     for (const auto& range : either->ranges) {
       for (const auto end : {End::local, End::peer}) {
         auto part = compile_range(end, range);
-        if (!part) return std::nullopt;
-        if (!any) {
-          any = std::move(part);
-          continue;
-        }
-        auto joined = diag_bytecode::any_of(any->program, part->program);
-        if (!joined) return std::nullopt;
-        any->program = std::move(*joined);
+        if (!part || !fold(any, std::move(*part), diag_bytecode::any_of)) return std::nullopt;
       }
     }
     return any;
@@ -429,16 +439,9 @@ std::optional<Compiled> compile(const SocketExpression& node) {
           exact = false;
           continue;
         }
-        exact = exact && part->exact;
-        if (!all) {
-          all = std::move(part);
-          continue;
-        }
-        auto joined = diag_bytecode::all_of(all->program, part->program);
-        if (!joined) return std::nullopt;
-        all->program = std::move(*joined);
+        if (!fold(all, std::move(*part), diag_bytecode::all_of)) return std::nullopt;
       }
-      if (all) all->exact = exact;
+      if (all) all->exact = all->exact && exact;
       return all;
     }
     case SocketExpression::Kind::any_of: {
@@ -446,15 +449,7 @@ std::optional<Compiled> compile(const SocketExpression& node) {
       std::optional<Compiled> any;
       for (const auto& child : node.children) {
         auto part = compile(*child);
-        if (!part) return std::nullopt;
-        if (!any) {
-          any = std::move(part);
-          continue;
-        }
-        auto joined = diag_bytecode::any_of(any->program, part->program);
-        if (!joined) return std::nullopt;
-        any->program = std::move(*joined);
-        any->exact = any->exact && part->exact;
+        if (!part || !fold(any, std::move(*part), diag_bytecode::any_of)) return std::nullopt;
       }
       return any;
     }

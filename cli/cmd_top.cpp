@@ -35,9 +35,7 @@ int print_frames(TopSampler& sampler, const TopFlags& flags, std::chrono::millis
     auto view = sampler.sample();
     if (!view) return fail("top", view.error().message, kExitRuntime);
     if (flags.json) {
-      std::erase_if(view->ports,
-                    [&](const PortActivity& port) { return !port_matches(port, flags.filter); });
-      sort_ports(view->ports, sort);
+      view->ports = shown_ports(view->ports, flags.filter, sort);
       print_out(top_json(*view).dump(flags.once ? 2 : -1) + "\n");
       continue;
     }

@@ -88,17 +88,27 @@ std::string socket_address_text(const IpAddress& address, std::uint16_t port) {
                        : fmt::format("{}:{}", text, port_text);
 }
 
+nlohmann::json process_json(const ProcessInfo& process) {
+  return {{"pid", process.pid},
+          {"command", process.command},
+          {"cmdline", process.cmdline},
+          {"container", process.container.empty() ? nlohmann::json(nullptr)
+                                                  : nlohmann::json(process.container)}};
+}
+
+nlohmann::json states_json(std::span<const std::uint32_t> counts, Proto proto) {
+  nlohmann::json states = nlohmann::json::object();
+  for (std::size_t state = 1; state < counts.size(); ++state) {
+    if (counts[state] == 0) continue;
+    states[to_lower(socket_state_name(static_cast<SocketState>(state), proto))] = counts[state];
+  }
+  return states;
+}
+
 nlohmann::json socket_json(const SocketRow& row) {
   const auto& socket = row.socket;
   auto processes = nlohmann::json::array();
-  for (const auto& process : row.processes) {
-    processes.push_back(
-        {{"pid", process->pid},
-         {"command", process->command},
-         {"cmdline", process->cmdline},
-         {"container", process->container.empty() ? nlohmann::json(nullptr)
-                                                  : nlohmann::json(process->container)}});
-  }
+  for (const auto& process : row.processes) processes.push_back(process_json(*process));
   nlohmann::json out = {
       {"proto", proto_name(socket.proto)},
       {"family", socket.local.is_v6 ? "ipv6" : "ipv4"},
@@ -263,14 +273,10 @@ void write_sockets_json(const SocketListing& listing, const TextSink& sink) {
 nlohmann::json stats_json(const SocketStats& stats, double warn_fraction) {
   nlohmann::json out;
   for (const auto proto : {Proto::tcp, Proto::udp}) {
-    nlohmann::json states = nlohmann::json::object();
     const auto& counts = stats.by_state[proto == Proto::tcp ? 0 : 1];
-    for (std::size_t state = 1; state < counts.size(); ++state) {
-      if (counts[state] == 0) continue;
-      states[to_lower(socket_state_name(static_cast<SocketState>(state), proto))] = counts[state];
-    }
     out[std::string(proto_name(proto))] = {
-        {"total", proto == Proto::tcp ? stats.total_tcp : stats.total_udp}, {"states", states}};
+        {"total", proto == Proto::tcp ? stats.total_tcp : stats.total_udp},
+        {"states", states_json(counts, proto)}};
   }
   auto pressure = nlohmann::json::array();
   for (const auto& item : stats.pressure) {

@@ -73,11 +73,7 @@ std::string cut(std::string text, std::size_t width) {
 
 std::vector<TopLine> render_top(const TopView& view, const TopFrameOptions& options) {
   const bool rates = view.interval_seconds > 0;
-  std::vector<PortActivity> ports;
-  for (const auto& port : view.ports) {
-    if (port_matches(port, options.filter)) ports.push_back(port);
-  }
-  sort_ports(ports, options.sort);
+  const auto ports = shown_ports(view.ports, options.filter, options.sort);
 
   std::vector<TopLine> head;
   std::string title = fmt::format("portkit top  sort: {}", top_sort_name(options.sort));
@@ -158,14 +154,7 @@ nlohmann::json top_json(const TopView& view) {
     auto addresses = nlohmann::json::array();
     for (const auto& address : port.addresses) addresses.push_back(address.to_string());
     auto processes = nlohmann::json::array();
-    for (const auto& process : port.processes) {
-      processes.push_back(
-          {{"pid", process.pid},
-           {"command", process.command},
-           {"cmdline", process.cmdline},
-           {"container", process.container.empty() ? nlohmann::json(nullptr)
-                                                   : nlohmann::json(process.container)}});
-    }
+    for (const auto& process : port.processes) processes.push_back(process_json(process));
     auto peers = nlohmann::json::array();
     for (const auto& peer : port.top_peers) {
       peers.push_back({{"peer_address", peer.peer.to_string()}, {"connections", peer.connections}});
@@ -189,12 +178,6 @@ nlohmann::json top_json(const TopView& view) {
          {"bytes_out_per_second", rate(port.bytes_out_per_second)},
          {"top_peers", std::move(peers)}});
   }
-  nlohmann::json states = nlohmann::json::object();
-  for (std::size_t state = 1; state < view.states.size(); ++state) {
-    if (view.states[state] == 0) continue;
-    states[to_lower(socket_state_name(static_cast<SocketState>(state), Proto::tcp))] =
-        view.states[state];
-  }
   auto destinations = nlohmann::json::array();
   for (const auto& trend : view.destinations) {
     destinations.push_back(
@@ -208,7 +191,7 @@ nlohmann::json top_json(const TopView& view) {
   }
   return {{"event", "snapshot"},
           {"interval_ms", json_ms(view.interval_seconds * 1000)},
-          {"tcp", {{"total", view.sockets}, {"states", std::move(states)}}},
+          {"tcp", {{"total", view.sockets}, {"states", states_json(view.states, Proto::tcp)}}},
           {"ports", std::move(ports)},
           {"ephemeral", {{"port_low", view.ephemeral.low}, {"port_high", view.ephemeral.high}}},
           {"destinations", std::move(destinations)}};

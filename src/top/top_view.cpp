@@ -239,4 +239,14 @@ bool port_matches(const PortActivity& port, std::string_view filter) {
                      [&](const ProcessInfo& p) { return has(p.command) || has(program_name(p)); });
 }
 
+std::vector<PortActivity> shown_ports(const std::vector<PortActivity>& ports,
+                                      std::string_view filter, TopSort sort) {
+  std::vector<PortActivity> shown;
+  for (const auto& port : ports) {
+    if (port_matches(port, filter)) shown.push_back(port);
+  }
+  sort_ports(shown, sort);
+  return shown;
+}
+
 }  // namespace portkit

@@ -2,6 +2,7 @@
 // Renderers for local sockets (ls, who) and their statistics.
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,10 @@ namespace portkit {
 // {receive_allocated, receive_buffer, send_allocated, send_buffer, forward_allocated,
 // send_queued, option_memory, backlog, drops}
 nlohmann::json socket_json(const SocketRow& row);
+// One owner as every socket listing names it: pid, command, cmdline, container (null if none).
+nlohmann::json process_json(const ProcessInfo& process);
+// Counts per state (index: SocketState number) as {"established": 3, ...}, nonzero only.
+nlohmann::json states_json(std::span<const std::uint32_t> counts, Proto proto);
 // Output in pieces: a listing of tens of thousands of sockets never exists as one string.
 using TextSink = std::function<void(std::string_view)>;
 void write_sockets(const SocketListing& listing, Style style, const TextSink& sink);

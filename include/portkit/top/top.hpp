@@ -130,6 +130,10 @@ void sort_ports(std::vector<PortActivity>& ports, TopSort sort);
 // or service contains it (case-insensitive). Empty keeps everything.
 bool port_matches(const PortActivity& port, std::string_view filter);
 
+// The ports a screen or a JSON line shows: those matching `filter`, in `sort`'s order.
+std::vector<PortActivity> shown_ports(const std::vector<PortActivity>& ports,
+                                      std::string_view filter, TopSort sort);
+
 // Takes samples from the kernel: TCP sockets with tcp_info by netlink, owners of the listening
 // sockets remembered between samples (only new listeners cost a walk of /proc).
 class TopSampler {
